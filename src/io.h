@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* io.h - bounded reads of untrusted input (stdin, config.json). */
+#ifndef LXH_IO_H
+#define LXH_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t now_ms(void);
+
+/**
+ * read_fd_bounded - read @fd to EOF into a NUL-terminated malloc'd buffer.
+ * @max: more than @max bytes is an error (-EFBIG), naming @what and the limit.
+ * @deadline_ms: absolute now_ms() time after which the read gives up (-ETIMEDOUT); < 0: none.
+ * Works on pipes that never close (poll with the remaining time).
+ * Returns: 0 with *buf (caller frees) and *len set, or a negative errno with @err filled.
+ */
+int read_fd_bounded(int fd, const char *what, size_t max, int64_t deadline_ms, char **buf, size_t *len,
+		    struct lxh_error *err);
+
+/**
+ * json_precheck - reject JSON that yajl's tree would accept but we must not:
+ * nesting deeper than @max_depth (the tree is freed recursively) and strings
+ * holding an escaped NUL (\u0000), which C strings would silently truncate.
+ * Only a lexical pass: yajl still validates the grammar.
+ * Returns: 0, or -EINVAL with @err naming @what and the problem.
+ */
+int json_precheck(const char *buf, size_t len, const char *what, unsigned max_depth, struct lxh_error *err);
+
+#define JSON_MAX_DEPTH 64
+
+#endif

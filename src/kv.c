@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kv.h"
+
+int kv_list_add(struct kv_list *l, const char *key, const char *value)
+{
+	struct kv *items = realloc(l->items, (l->n + 1) * sizeof(*items));
+	if (!items)
+		return -ENOMEM;
+	l->items = items;
+	items[l->n].key = strdup(key);
+	items[l->n].value = strdup(value);
+	if (!items[l->n].key || !items[l->n].value) {
+		free(items[l->n].key);
+		free(items[l->n].value);
+		return -ENOMEM;
+	}
+	l->n++;
+	return 0;
+}
+
+const char *kv_list_get(const struct kv_list *l, const char *key)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->items[i].key, key) == 0)
+			return l->items[i].value;
+	return NULL;
+}
+
+void kv_list_free(struct kv_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->items[i].key);
+		free(l->items[i].value);
+	}
+	free(l->items);
+	l->items = NULL;
+	l->n = 0;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define PROGRAM "lxcfs-oci-hook"
+
+static enum log_level current_level = LOG_LVL_WARN;
+static bool syslog_all;
+static int log_file_fd = -1;
+static char container[13];
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+int log_level_parse(const char *name, enum log_level *out)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcmp(name, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+void log_init(enum log_level level, bool all_to_syslog, const char *log_file)
+{
+	current_level = level;
+	syslog_all = all_to_syslog;
+	openlog(PROGRAM, LOG_PID, LOG_DAEMON);
+	if (log_file) {
+		if (log_file_fd >= 0)
+			close(log_file_fd);
+		log_file_fd = open(log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+		if (log_file_fd < 0)
+			fprintf(stderr, PROGRAM ": warn: cannot open log file %s: %s\n", log_file, strerror(errno));
+	}
+}
+
+void log_set_container(const char *id)
+{
+	size_t i = 0;
+
+	/* Only printable characters: the id comes from untrusted input and ends up in logs. */
+	for (; id && id[i] && i < sizeof(container) - 1; i++)
+		container[i] = (id[i] > 0x20 && id[i] < 0x7f) ? id[i] : '?';
+	container[i] = '\0';
+}
+
+const char *log_container(void) { return container; }
+
+bool log_enabled(enum log_level level) { return level <= current_level; }
+
+void log_msg(enum log_level level, int errnum, const char *fmt, ...)
+{
+	static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char line[2048];
+	int n, saved = errno;
+	va_list ap;
+
+	if (!log_enabled(level))
+		return;
+	n = snprintf(line, sizeof(line), "%s: ", level_names[level]);
+	if (container[0] && n >= 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "container %s: ", container);
+	if (n >= 0 && (size_t)n < sizeof(line)) {
+		va_start(ap, fmt);
+		n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	if (errnum > 0 && n >= 0 && (size_t)n < sizeof(line))
+		snprintf(line + n, sizeof(line) - (size_t)n, ": %s", strerror(errnum));
+
+	fprintf(stderr, PROGRAM ": %s\n", line);
+	if (log_file_fd >= 0)
+		dprintf(log_file_fd, PROGRAM "[%d]: %s\n", (int)getpid(), line);
+	if (syslog_all || level <= LOG_LVL_WARN)
+		syslog(syslog_prio[level], "%s", line);
+	errno = saved;
+}
