@@ -33,7 +33,14 @@ int lxh_error_wrap(struct lxh_error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	old[sizeof(old) - 1] = '\0';
+	/* Truncation keeps the start of the message, which names what failed first. */
+	size_t n = strlen(prefix);
+	if (n > sizeof(err->msg) - 3)
+		n = sizeof(err->msg) - 3;
+	memcpy(err->msg, prefix, n);
+	memcpy(err->msg + n, ": ", 3);
+	strncat(err->msg + n + 2, old, sizeof(err->msg) - n - 3);
 	if (!err->code)
 		err->code = EINVAL;
 	return -err->code;

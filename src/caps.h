@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* caps.h - run with only the capabilities the mount work needs. */
+#ifndef LXH_CAPS_H
+#define LXH_CAPS_H
+
+#include "error.h"
+
+/**
+ * caps_drop - keep only the capabilities in caps.c's table, in the effective
+ * and permitted sets, drop the rest from the bounding and ambient sets too.
+ * Called before any input is read. Returns: 0, or a negative errno with @err filled.
+ */
+int caps_drop(struct lxh_error *err);
+
+#endif
