@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmount.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include "lxcfs.h"
+#include "resolve.h"
+#include "spec.h"
+#include "util.h"
+
+#ifndef FUSE_SUPER_MAGIC
+#define FUSE_SUPER_MAGIC 0x65735546
+#endif
+
+static const char *const preferred[] = { "/var/lib/lxcfs", "/var/lib/lxc/lxcfs" };
+
+static void table_free(struct libmnt_table **tb)
+{
+	if (*tb)
+		mnt_unref_table(*tb);
+}
+#define cleanup_table __attribute__((cleanup(table_free)))
+
+static void iter_free(struct libmnt_iter **it)
+{
+	if (*it)
+		mnt_free_iter(*it);
+}
+#define cleanup_iter __attribute__((cleanup(iter_free)))
+
+/* Rank of a mount point: lower is better; later entries win ties (they are mounted on top). */
+static int rank(const char *target, const char *wanted)
+{
+	if (wanted)
+		return strcmp(target, wanted) == 0 ? 0 : -1;
+	for (size_t i = 0; i < ARRAY_SIZE(preferred); i++)
+		if (strcmp(target, preferred[i]) == 0)
+			return (int)i;
+	return (int)ARRAY_SIZE(preferred);
+}
+
+int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *err)
+{
+	/* No cache on the table: a cache would resolve symlinks in paths. */
+	cleanup_table struct libmnt_table *tb = mnt_new_table();
+	cleanup_iter struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	char wanted[PATH_MAX];
+	struct libmnt_fs *fs;
+	int best = -1, rc;
+
+	if (!tb || !it)
+		return lxh_error_set(err, ENOMEM, "cannot read the mount table");
+	if (root) {
+		if (root[0] != '/')
+			return lxh_error_set(err, 0, "--lxcfs-root %s is not an absolute path", root);
+		if (path_clean(root, wanted, sizeof(wanted)) < 0)
+			return lxh_error_set(err, ENAMETOOLONG, "--lxcfs-root %s", root);
+	}
+	rc = mnt_table_parse_file(tb, "/proc/self/mountinfo");
+	if (rc < 0)
+		return lxh_error_set(err, -rc, "cannot parse /proc/self/mountinfo");
+
+	while (mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *type = mnt_fs_get_fstype(fs), *target = mnt_fs_get_target(fs);
+		int r;
+
+		if (!type || !target || strcmp(type, LXCFS_FSTYPE) != 0)
+			continue;
+		r = rank(target, root ? wanted : NULL);
+		if (r < 0 || (best >= 0 && r > best))
+			continue;
+		if (strnprintf(out->path, sizeof(out->path), "%s", target) < 0)
+			continue;
+		out->dev = mnt_fs_get_devno(fs);
+		best = r;
+	}
+	if (best < 0) {
+		if (root)
+			return lxh_error_set(err, ENOENT, "no lxcfs mounted at %s", wanted);
+		return lxh_error_set(err, ENOENT, "no lxcfs mounted (no %s mount at /var/lib/lxcfs, /var/lib/lxc/lxcfs or elsewhere)",
+				     LXCFS_FSTYPE);
+	}
+	return 0;
+}
+
+int lxcfs_open_root(const struct lxcfs_mount *m, struct lxh_error *err)
+{
+	cleanup_close int fd = open(m->path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct statfs sfs;
+	struct stat st;
+
+	if (fd < 0)
+		return lxh_error_errno(err, "cannot open lxcfs at %s", m->path);
+	if (fstatfs(fd, &sfs) < 0)
+		return lxh_error_errno(err, "lxcfs at %s is not answering", m->path);
+	if (fstat(fd, &st) < 0)
+		return lxh_error_errno(err, "lxcfs at %s is not answering", m->path);
+	if ((unsigned long)sfs.f_type != FUSE_SUPER_MAGIC || st.st_dev != m->dev)
+		return lxh_error_set(err, ENOENT, "%s is not the lxcfs mount listed in the mount table", m->path);
+	return move_fd(fd);
+}
+
+int lxcfs_open_source(int rootfd, const struct lxcfs_mount *m, const char *source, bool is_dir,
+		      struct lxh_error *err)
+{
+	cleanup_close int fd = resolve_beneath(rootfd, source, O_PATH | (is_dir ? O_DIRECTORY : 0), true);
+	struct stat st;
+
+	if (fd < 0)
+		return lxh_error_set(err, -fd, "lxcfs at %s: %s", m->path, source);
+	if (fstat(fd, &st) < 0)
+		return lxh_error_errno(err, "lxcfs at %s: %s", m->path, source);
+	if (st.st_dev != m->dev || (is_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
+		return lxh_error_set(err, EINVAL, "lxcfs at %s: %s is not a %s served by lxcfs", m->path, source,
+				     is_dir ? "directory" : "regular file");
+	return move_fd(fd);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* lxcfs.h - where the live lxcfs mount is, and opening what it serves. */
+#ifndef LXH_LXCFS_H
+#define LXH_LXCFS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define LXCFS_FSTYPE "fuse.lxcfs"
+
+struct lxcfs_mount {
+	char path[PATH_MAX]; /* mount point, as the host sees it */
+	dev_t dev;           /* its device: a restarted lxcfs gets a new one */
+};
+
+/**
+ * lxcfs_locate - find the live lxcfs mount in /proc/self/mountinfo (libmount).
+ * Reads no file under the mount, so a hung lxcfs cannot block it.
+ * @root: --lxcfs-root, which must itself be a fuse.lxcfs mount point; NULL: prefer
+ * /var/lib/lxcfs, then /var/lib/lxc/lxcfs, then any other.
+ * Returns: 0, -ENOENT when none is mounted (@err says where it looked), or another negative errno.
+ */
+int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *err);
+
+/**
+ * lxcfs_open_root - open @m's mount point and check it is that lxcfs (FUSE magic, same device).
+ * Touches the FUSE daemon: call it only where a deadline guards the caller.
+ * Returns: an O_PATH fd, or a negative errno with @err filled (-ENOTCONN: lxcfs not answering).
+ */
+int lxcfs_open_root(const struct lxcfs_mount *m, struct lxh_error *err);
+
+/**
+ * lxcfs_open_source - open @source ("proc/meminfo") beneath @rootfd, no symlinks, no mount crossing,
+ * and check its type (@is_dir) and device. Returns: an O_PATH fd, or a negative errno
+ * (-ENOENT: lxcfs does not serve it) with @err filled.
+ */
+int lxcfs_open_source(int rootfd, const struct lxcfs_mount *m, const char *source, bool is_dir,
+		      struct lxh_error *err);
+
+#endif

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kernel.h"
+#include "log.h"
+#include "pin.h"
+#include "util.h"
+
+/* Field 22 of /proc/PID/stat: start time in clock ticks, unique per pid over its life. */
+static int proc_start_time(pid_t pid, unsigned long long *out)
+{
+	char path[64], buf[1024];
+	cleanup_close int fd = -1;
+	ssize_t n;
+	char *p;
+
+	if (strnprintf(path, sizeof(path), "/proc/%d/stat", (int)pid) < 0)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: fields start after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", out) != 1)
+		return -EIO;
+	return 0;
+}
+
+static int same_file(int fd, const char *path, bool *same)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a) < 0 || stat(path, &b) < 0)
+		return -errno;
+	*same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return 0;
+}
+
+int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
+{
+	unsigned long long start_before = 0, start_after = 0;
+	char path[64];
+	bool same;
+	int rc;
+
+	p->pid = pid;
+	if (pid <= 1)
+		return lxh_error_set(err, 0,
+				     "state pid %d is not a container process as the host sees it: the hook must run at "
+				     "createRuntime, prestart or poststart, not createContainer or startContainer",
+				     (int)pid);
+
+	if (kernel_features()->pidfd) {
+		p->pidfd = sys_pidfd_open(pid, 0);
+		if (p->pidfd < 0)
+			return lxh_error_errno(err, "container process %d", (int)pid);
+	} else if ((rc = proc_start_time(pid, &start_before)) < 0) {
+		return lxh_error_set(err, -rc, "container process %d", (int)pid);
+	}
+
+	if (strnprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid) < 0)
+		return -EINVAL;
+	p->mntns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (p->mntns_fd < 0)
+		return lxh_error_errno(err, "cannot open the mount namespace of process %d", (int)pid);
+
+	/* Still alive now means the namespace opened above is that process's, not a reused pid's. */
+	if (p->pidfd >= 0) {
+		if (sys_pidfd_send_signal(p->pidfd, 0) < 0)
+			return lxh_error_errno(err, "container process %d", (int)pid);
+	} else {
+		rc = proc_start_time(pid, &start_after);
+		if (rc < 0 || start_after != start_before)
+			return lxh_error_set(err, ESRCH, "container process %d", (int)pid);
+	}
+
+	if ((rc = same_file(p->mntns_fd, "/proc/self/ns/mnt", &same)) < 0)
+		return lxh_error_set(err, -rc, "cannot compare mount namespaces");
+	if (same)
+		return lxh_error_set(err, 0,
+				     "process %d shares the hook's own mount namespace: the container has no mount "
+				     "namespace of its own, or the hook runs inside it (createContainer/startContainer); refusing",
+				     (int)pid);
+	/*
+	 * PID 1's namespace may be unreadable even to root, when PID 1 holds a capability
+	 * the hook's bounding set lacks (sandboxed hosts do this). The hook's own namespace,
+	 * checked above, is the runtime's: on a normal host that is the host's too.
+	 */
+	rc = same_file(p->mntns_fd, "/proc/1/ns/mnt", &same);
+	if (rc == -EACCES || rc == -EPERM) {
+		log_debug("cannot read PID 1's mount namespace (%s): compared with the hook's own only", strerror(-rc));
+		same = false;
+	} else if (rc < 0) {
+		return lxh_error_set(err, -rc, "cannot compare mount namespaces");
+	}
+	if (same)
+		return lxh_error_set(err, 0, "process %d is in the host's mount namespace: refusing", (int)pid);
+	return 0;
+}
+
+void proc_pin_release(struct pinned_proc *p)
+{
+	close_fd(&p->pidfd);
+	close_fd(&p->mntns_fd);
+	p->pidfd = p->mntns_fd = -1;
+}
