@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+
+#include "attach.h"
+#include "kernel.h"
+#include "log.h"
+#include "resolve.h"
+#include "target.h"
+#include "util.h"
+
+#ifndef FUSE_SUPER_MAGIC
+#define FUSE_SUPER_MAGIC 0x65735546
+#endif
+
+#define RO_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+/* A source ready to attach: a detached read-only clone (new API) or an fd for a classic bind. */
+struct source {
+	int fd;   /* O_PATH fd of the lxcfs file in the host namespace */
+	int tree; /* open_tree clone, or -1 on the legacy path */
+};
+
+static bool is_lxcfs_fd(int fd, dev_t dev)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	return fstatfs(fd, &sfs) == 0 && (unsigned long)sfs.f_type == FUSE_SUPER_MAGIC && fstat(fd, &st) == 0 &&
+	       st.st_dev == dev;
+}
+
+/* Remount the mount now on @t read-only, by a path relative to its parent (works after pivot too). */
+static int remount_ro(const struct target *t)
+{
+	if (fchdir(t->parentfd) < 0)
+		return -errno;
+	if (mount(NULL, t->name, NULL, MS_REMOUNT | MS_BIND | RO_FLAGS, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Detach the top mount on @t. UMOUNT_NOFOLLOW: the name is never a symlink, and must not become one. */
+static int detach(const struct target *t)
+{
+	if (fchdir(t->parentfd) < 0)
+		return -errno;
+	if (umount2(t->name, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Host side, before setns: open the source and, with the new API, clone it read-only. */
+static int source_prepare(int lxcfs_root, const struct lxcfs_mount *m, const struct lxfile *f, bool legacy,
+			  struct source *s, struct lxh_error *err)
+{
+	s->fd = lxcfs_open_source(lxcfs_root, m, f->source, f->is_dir, err);
+	if (s->fd < 0)
+		return s->fd;
+	if (legacy)
+		return 0;
+	s->tree = sys_open_tree(s->fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (s->tree < 0)
+		return lxh_error_errno(err, "open_tree %s/%s", m->path, f->source);
+	if (kernel_features()->mount_setattr) {
+		struct lxh_mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+							  MOUNT_ATTR_NOEXEC };
+		if (sys_mount_setattr(s->tree, "", AT_EMPTY_PATH, &attr) < 0)
+			return lxh_error_errno(err, "mount_setattr read-only on a clone of %s/%s", m->path, f->source);
+	}
+	return 0;
+}
+
+/*
+ * Legacy path, inside the namespace before pivot_root: the host's lxcfs mount is
+ * visible at the same path there, so bind from an fd opened and checked here.
+ */
+static int attach_legacy(const struct attach_request *req, const struct container_fs *cfs, const struct lxfile *f,
+			 const struct target *t, struct lxh_error *err)
+{
+	cleanup_close int root = -1, src = -1;
+	char from[64], to[64];
+
+	if (cfs->pivoted)
+		return lxh_error_set(err, 0,
+				     "%s: this kernel has no open_tree/move_mount, and after pivot_root there is no safe "
+				     "classic bind; register the hook at createRuntime or prestart",
+				     f->target);
+	root = open(req->lxcfs.path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (root < 0)
+		return lxh_error_errno(err, "lxcfs at %s is not visible in the container's mount namespace", req->lxcfs.path);
+	if (!is_lxcfs_fd(root, req->lxcfs.dev))
+		return lxh_error_set(err, ENOENT, "%s in the container's mount namespace is not the live lxcfs", req->lxcfs.path);
+	src = lxcfs_open_source(root, &req->lxcfs, f->source, f->is_dir, err);
+	if (src < 0)
+		return src;
+	if (strnprintf(from, sizeof(from), "/proc/self/fd/%d", src) < 0 ||
+	    strnprintf(to, sizeof(to), "/proc/self/fd/%d", t->fd) < 0)
+		return -EINVAL;
+	if (mount(from, to, NULL, MS_BIND, NULL) < 0)
+		return lxh_error_errno(err, "bind %s/%s on %s", req->lxcfs.path, f->source, f->target);
+	return 0;
+}
+
+static int attach_one(const struct attach_request *req, const struct container_fs *cfs, const struct lxfile *f,
+		      struct source *s, const struct target *t, struct lxh_error *err)
+{
+	int rc;
+
+	if (s->tree >= 0) {
+		if (sys_move_mount(s->tree, "", t->fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return lxh_error_errno(err, "move_mount %s/%s on %s", req->lxcfs.path, f->source, f->target);
+		close_fd(&s->tree);
+		s->tree = -1;
+		if (kernel_features()->mount_setattr)
+			return 0;
+	} else if ((rc = attach_legacy(req, cfs, f, t, err)) < 0) {
+		return rc;
+	}
+	/* A classic bind ignores MS_RDONLY: read-only takes a second, remounting call. */
+	if ((rc = remount_ro(t)) < 0) {
+		int urc = detach(t);
+		if (urc < 0)
+			log_error("cannot undo the mount on %s: %s", f->target, strerror(-urc));
+		return lxh_error_set(err, -rc, "remount %s read-only", f->target);
+	}
+	return 0;
+}
+
+/* The target now shows the live lxcfs file, read-only. */
+static int verify(const struct attach_request *req, const struct lxfile *f, const struct target *t,
+		  struct lxh_error *err)
+{
+	cleanup_close int fd = target_open_mounted(t);
+	struct statfs sfs;
+
+	if (fd < 0)
+		return lxh_error_set(err, -fd, "verify %s", f->target);
+	if (!is_lxcfs_fd(fd, req->lxcfs.dev))
+		return lxh_error_set(err, EIO, "verify %s: the file now there is not the lxcfs file", f->target);
+	if (fstatfs(fd, &sfs) < 0 || !(sfs.f_flags & ST_RDONLY))
+		return lxh_error_set(err, EIO, "verify %s: the mount is not read-only", f->target);
+	return 0;
+}
+
+int attach_in_worker(const struct attach_request *req, struct attach_result *res, attach_progress_fn progress,
+		     void *ctx, struct lxh_error *err)
+{
+	const struct plan *plan = req->plan;
+	struct source src[LXF_COUNT];
+	struct target tgt[LXF_COUNT];
+	bool attached[LXF_COUNT] = { false };
+	cleanup_close int lxcfs_root = -1;
+	cleanup_container_fs struct container_fs cfs = CONTAINER_FS_INIT;
+	int rc = 0;
+
+	for (size_t i = 0; i < LXF_COUNT; i++) {
+		src[i] = (struct source){ .fd = -1, .tree = -1 };
+		tgt[i] = (struct target)TARGET_INIT;
+	}
+
+	/* 1. Host side: lxcfs must answer, and each source must be its file. */
+	lxcfs_root = lxcfs_open_root(&req->lxcfs, err);
+	if (lxcfs_root < 0) {
+		res->lxcfs_unavailable = true;
+		rc = lxcfs_root;
+		goto out;
+	}
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct lxfile *f = plan->entries[i].file;
+
+		rc = source_prepare(lxcfs_root, &req->lxcfs, f, req->legacy, &src[i], err);
+		if (rc == -ENOENT && !plan->entries[i].required) {
+			log_debug("lxcfs at %s does not serve %s: skipped", req->lxcfs.path, f->source);
+			res->absent |= LXF_BIT(f->id);
+			lxh_error_clear(err);
+			rc = 0;
+			continue;
+		}
+		if (rc == -ENOTCONN || rc == -ECONNABORTED)
+			res->lxcfs_unavailable = true;
+		if (rc < 0)
+			goto out;
+	}
+
+	/* 2. Into the container's mount namespace. This process is single threaded: setns is allowed. */
+	if (setns(req->mntns_fd, CLONE_NEWNS) < 0) {
+		rc = lxh_error_errno(err, "cannot enter the container's mount namespace");
+		goto out;
+	}
+	rc = container_fs_open(&req->rootfs, &cfs, err);
+	if (rc < 0)
+		goto out;
+	log_debug("container root: %s", cfs.pivoted ? "/ (after pivot_root)" : req->rootfs.path);
+
+	/* 3. Each target: resolve safely, attach, report, verify. */
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct lxfile *f = plan->entries[i].file;
+		bool required = plan->entries[i].required;
+
+		if (res->absent & LXF_BIT(f->id))
+			continue;
+		rc = target_open(&cfs, f, &tgt[i], err);
+		if (rc == -ENOENT) {
+			if (required) {
+				rc = lxh_error_set(err, ENOENT, "the container has no %s (named in %s)", f->target,
+						   ANNOTATION_FILES);
+				goto out;
+			}
+			log_debug("the container has no %s: skipped", f->target);
+			res->absent |= LXF_BIT(f->id);
+			rc = 0;
+			continue;
+		}
+		if (rc == -EXDEV) {
+			cleanup_close int cur = target_open_mounted(&tgt[i]);
+			if (cur >= 0 && is_lxcfs_fd(cur, req->lxcfs.dev)) {
+				log_debug("%s is already the live lxcfs file", f->target);
+				res->present |= LXF_BIT(f->id);
+			} else {
+				log_info("%s already has a mount on it that is not the live lxcfs: left alone", f->target);
+				res->occupied |= LXF_BIT(f->id);
+			}
+			rc = 0;
+			continue;
+		}
+		if (rc < 0)
+			goto out;
+
+		rc = attach_one(req, &cfs, f, &src[i], &tgt[i], err);
+		if (rc < 0)
+			goto out;
+		attached[i] = true;
+		if (progress)
+			progress(f->id, ctx);
+		rc = verify(req, f, &tgt[i], err);
+		if (rc < 0)
+			goto out;
+		res->mounted |= LXF_BIT(f->id);
+		log_debug("mounted %s/%s on %s read-only", req->lxcfs.path, f->source, f->target);
+	}
+
+out:
+	/* A failed run leaves nothing behind: undo in reverse order what this call attached. */
+	if (rc < 0) {
+		for (size_t i = plan->n; i-- > 0;) {
+			int urc;
+
+			if (!attached[i])
+				continue;
+			urc = detach(&tgt[i]);
+			if (urc < 0)
+				log_error("cannot undo the mount on %s: %s", plan->entries[i].file->target, strerror(-urc));
+			else
+				res->mounted &= ~LXF_BIT(plan->entries[i].file->id);
+		}
+	}
+	for (size_t i = 0; i < LXF_COUNT; i++) {
+		close_fd(&src[i].fd);
+		close_fd(&src[i].tree);
+		target_close(&tgt[i]);
+	}
+	return rc;
+}
+
+int attach_undo_in_worker(int mntns_fd, const struct rootfs_hint *rootfs, lxfile_mask files, dev_t lxcfs_dev,
+			  struct lxh_error *err)
+{
+	cleanup_container_fs struct container_fs cfs = CONTAINER_FS_INIT;
+	int rc, first_rc = 0;
+
+	if (setns(mntns_fd, CLONE_NEWNS) < 0)
+		return lxh_error_errno(err, "cannot enter the container's mount namespace to undo");
+	rc = container_fs_open(rootfs, &cfs, err);
+	if (rc < 0)
+		return rc;
+	for (int id = LXF_COUNT; id-- > 0;) {
+		cleanup_target struct target t = TARGET_INIT;
+		struct statx stx;
+
+		if (!(files & LXF_BIT(id)))
+			continue;
+		rc = target_open(&cfs, &lxfiles[id], &t, err);
+		lxh_error_clear(err);
+		if (rc != -EXDEV)
+			continue; /* nothing mounted there any more */
+		/* AT_STATX_DONT_SYNC: the device without asking the (possibly hung) lxcfs. */
+		if (fchdir(t.parentfd) < 0 ||
+		    statx(AT_FDCWD, t.name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
+			continue;
+		if (makedev(stx.stx_dev_major, stx.stx_dev_minor) != lxcfs_dev)
+			continue;
+		rc = detach(&t);
+		if (rc < 0 && !first_rc)
+			first_rc = lxh_error_set(err, -rc, "cannot undo the mount on %s", lxfiles[id].target);
+	}
+	return first_rc;
+}
