@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* main.c - command line: pick the command, parse its options, print the error once. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "hook.h"
+#include "io.h"
+#include "log.h"
+#include "util.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+	"Usage: lxcfs-oci-hook [hook] [OPTION]...\n"
+	"OCI hook that bind-mounts lxcfs files over a container's /proc and /sys files,\n"
+	"read-only, when the container is annotated io.kubernetes.container.lxcfsEnable=true.\n"
+	"Reads the OCI state JSON on stdin. Register it at createRuntime, prestart or poststart.\n"
+	"\n"
+	"Options:\n"
+	"  --lxcfs-root DIR          lxcfs mount point (default: the fuse.lxcfs mount at\n"
+	"                            /var/lib/lxcfs, else /var/lib/lxc/lxcfs, else any)\n"
+	"  --default on|off          act on containers without the annotation (default off)\n"
+	"  --on-missing ignore|fail  lxcfs not mounted or not answering: start the container\n"
+	"                            without lxcfs files and warn, or refuse it (default ignore)\n"
+	"  --timeout SECONDS         deadline for the whole run, lxcfs included (default 10)\n"
+	"  --mount-api auto|legacy   legacy forces the classic bind path used on kernels\n"
+	"                            without open_tree/move_mount (default auto)\n"
+	"  --log-level LEVEL         error, warn, info or debug (default warn)\n"
+	"  --log-file FILE           also append every log line to FILE\n"
+	"  --syslog                  send every log line to syslog (warnings and errors always go)\n"
+	"  -h, --help                show this help\n"
+	"  -V, --version             show the version\n"
+	"\n"
+	"Annotations:\n"
+	"  io.kubernetes.container.lxcfsEnable  true/false (also 1/0, yes/no, on/off)\n"
+	"  io.kubernetes.container.lxcfsFiles   comma-separated files to mount, from:\n"
+	"      /proc/{cpuinfo,diskstats,loadavg,meminfo,slabinfo,stat,swaps,uptime},\n"
+	"      /proc/pressure/{cpu,io,memory}, /sys/devices/system/cpu/online,\n"
+	"      /sys/devices/system/cpu (the whole directory; only when named)\n"
+	"\n"
+	"Exit status: 0 mounted or nothing to do; 1 the container must not start;\n"
+	"2 usage error. See lxcfs-oci-hook(8).\n";
+
+enum {
+	OPT_LXCFS_ROOT = 256,
+	OPT_DEFAULT,
+	OPT_ON_MISSING,
+	OPT_TIMEOUT,
+	OPT_MOUNT_API,
+	OPT_LOG_LEVEL,
+	OPT_LOG_FILE,
+	OPT_SYSLOG,
+};
+
+static const struct option hook_longopts[] = {
+	{ "lxcfs-root", required_argument, NULL, OPT_LXCFS_ROOT },
+	{ "default", required_argument, NULL, OPT_DEFAULT },
+	{ "on-missing", required_argument, NULL, OPT_ON_MISSING },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "mount-api", required_argument, NULL, OPT_MOUNT_API },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct common_options {
+	enum log_level level;
+	bool syslog;
+	const char *log_file;
+	int timeout_s;
+};
+
+static __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("lxcfs-oci-hook: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'lxcfs-oci-hook --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int parse_seconds(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 3600)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+static int cmd_hook(int argc, char **argv, int64_t start_ms)
+{
+	struct hook_options opt = { .def = DEFAULT_OFF };
+	struct common_options common = { .level = LOG_LVL_WARN, .timeout_s = 10 };
+	const char *env_api = getenv("LXCFS_OCI_HOOK_MOUNT_API");
+	struct lxh_error err = { 0 };
+	int c;
+
+	opt.legacy_mount = env_api && strcmp(env_api, "legacy") == 0;
+	while ((c = getopt_long(argc, argv, "hV", hook_longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_LXCFS_ROOT:
+			opt.lxcfs_root = optarg;
+			break;
+		case OPT_DEFAULT:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				return usage_error("--default takes on or off, not '%s'", optarg);
+			opt.def = strcmp(optarg, "on") == 0 ? DEFAULT_ON : DEFAULT_OFF;
+			break;
+		case OPT_ON_MISSING:
+			if (strcmp(optarg, "ignore") && strcmp(optarg, "fail"))
+				return usage_error("--on-missing takes ignore or fail, not '%s'", optarg);
+			opt.on_missing_fail = strcmp(optarg, "fail") == 0;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_seconds(optarg, &common.timeout_s) < 0)
+				return usage_error("--timeout takes whole seconds from 1 to 3600, not '%s'", optarg);
+			break;
+		case OPT_MOUNT_API:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "legacy"))
+				return usage_error("--mount-api takes auto or legacy, not '%s'", optarg);
+			opt.legacy_mount = strcmp(optarg, "legacy") == 0;
+			break;
+		case OPT_LOG_LEVEL:
+			if (log_level_parse(optarg, &common.level) < 0)
+				return usage_error("--log-level takes error, warn, info or debug, not '%s'", optarg);
+			break;
+		case OPT_LOG_FILE:
+			common.log_file = optarg;
+			break;
+		case OPT_SYSLOG:
+			common.syslog = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			puts("lxcfs-oci-hook " LXH_VERSION);
+			return 0;
+		default:
+			return usage_error("%s", "invalid option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+
+	log_init(common.level, common.syslog, common.log_file);
+	opt.deadline_ms = start_ms + (int64_t)common.timeout_s * 1000;
+
+	/* Before reading any input: keep only what the mount work needs. */
+	if (caps_drop(&err) < 0 || hook_run(&opt, STDIN_FILENO, &err) < 0) {
+		log_error("%s", err.msg);
+		return EXIT_REFUSED;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int64_t start_ms = now_ms();
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd || cmd[0] == '-')
+		return cmd_hook(argc, argv, start_ms);
+	if (strcmp(cmd, "hook") == 0)
+		return cmd_hook(argc - 1, argv + 1, start_ms);
+	if (strcmp(cmd, "help") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	return usage_error("unknown command '%s'", cmd);
+}
