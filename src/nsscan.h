@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * nsscan.h - find every mount namespace on the host and the lxcfs mounts in it,
+ * read from the host's procfs (never from inside a container).
+ */
+#ifndef LXH_NSSCAN_H
+#define LXH_NSSCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "policy.h"
+
+#define NS_MAX_LAYERS 32
+
+/* What one namespace's mountinfo says about the supported targets. */
+struct ns_lxcfs_view {
+	lxfile_mask files;          /* targets with at least one fuse.lxcfs layer */
+	lxfile_mask stale;          /* targets with a layer whose device is not the live lxcfs's */
+	lxfile_mask stacked;        /* targets with more than one lxcfs layer */
+	unsigned layers[LXF_COUNT]; /* fuse.lxcfs layers per target */
+	dev_t devs[NS_MAX_LAYERS];  /* every fuse.lxcfs device seen on a target: what may be detached */
+	size_t n_devs;
+};
+
+/**
+ * ns_view_from_mountinfo - read a mountinfo file (as /proc/PID/mountinfo shows it: mount
+ * points relative to PID's root) and fill @view for the supported targets. Pure parsing
+ * with libmount; mounts elsewhere (the host's own lxcfs mount point, say) are ignored.
+ * @live_dev: the live lxcfs device, or 0 when none is mounted (every layer is then stale).
+ * Returns: 0, or a negative errno with @err filled.
+ */
+int ns_view_from_mountinfo(const char *path, dev_t live_dev, struct ns_lxcfs_view *view, struct lxh_error *err);
+
+/* True when the view needs a repair: a stale layer, or layers stacked by earlier binds. */
+static inline bool ns_view_needs_repair(const struct ns_lxcfs_view *v) { return (v->stale | v->stacked) != 0; }
+
+struct ns_entry {
+	pid_t pid;    /* the lowest pid in the namespace */
+	ino_t ns_ino; /* identity of the namespace */
+	struct ns_lxcfs_view view;
+};
+
+struct ns_list {
+	struct ns_entry *items;
+	size_t n;
+	size_t scanned; /* distinct mount namespaces looked at */
+};
+
+/**
+ * ns_scan - every mount namespace but the caller's own (or, with @pids, only those processes'),
+ * each once, keeping those with lxcfs mounts on supported targets.
+ * Returns: 0, or a negative errno with @err filled (a process vanishing mid-scan is not an error;
+ * a --pid that does not exist is).
+ */
+int ns_scan(const pid_t *pids, size_t n_pids, dev_t live_dev, struct ns_list *out, struct lxh_error *err);
+void ns_list_free(struct ns_list *l);
+
+#endif
