@@ -15,6 +15,8 @@
 #include "attach.h"
 #include "kernel.h"
 #include "log.h"
+#include "nsscan.h"
+#include "pin.h"
 #include "resolve.h"
 #include "target.h"
 #include "util.h"
@@ -305,4 +307,117 @@ int attach_undo_in_worker(int mntns_fd, const struct rootfs_hint *rootfs, lxfile
 			first_rc = lxh_error_set(err, -rc, "cannot undo the mount on %s", lxfiles[id].target);
 	}
 	return first_rc;
+}
+
+/* Is the mount now on @t one of @view's lxcfs devices (stale or live)? Asks nothing of lxcfs. */
+static bool top_is_lxcfs(const struct target *t, const struct ns_lxcfs_view *view, dev_t live)
+{
+	struct statx stx;
+	dev_t dev;
+
+	if (fchdir(t->parentfd) < 0 ||
+	    statx(AT_FDCWD, t->name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
+		return false;
+	dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	if (dev == live)
+		return true;
+	for (size_t i = 0; i < view->n_devs; i++)
+		if (view->devs[i] == dev)
+			return true;
+	return false;
+}
+
+/* Detach every lxcfs layer on @f, then attach @s. The target is re-resolved after each detach. */
+static int repair_target(const struct repair_request *req, const struct container_fs *cfs, const struct lxfile *f,
+			 struct source *s, struct repair_result *res, struct lxh_error *err)
+{
+	struct attach_request areq = { .lxcfs = *req->lxcfs };
+	int rc;
+
+	for (int layer = 0; layer <= NS_MAX_LAYERS; layer++) {
+		cleanup_target struct target t = TARGET_INIT;
+
+		rc = target_open(cfs, f, &t, err);
+		if (rc == -EXDEV) {
+			if (!t.name || !top_is_lxcfs(&t, req->view, req->lxcfs->dev))
+				return lxh_error_set(err, 0, "%s: a mount that is not lxcfs covers it: left alone", f->target);
+			rc = detach(&t);
+			if (rc < 0)
+				return lxh_error_set(err, -rc, "%s: cannot detach an lxcfs layer", f->target);
+			res->detached++;
+			continue;
+		}
+		if (rc == -ENOENT)
+			return lxh_error_set(err, ENOENT, "%s: not found in the container", f->target);
+		if (rc < 0)
+			return rc;
+		/* The genuine procfs/sysfs file again: one fresh layer goes on. */
+		rc = attach_one(&areq, cfs, f, s, &t, err);
+		if (rc < 0)
+			return rc;
+		rc = verify(&areq, f, &t, err);
+		if (rc < 0) {
+			detach(&t);
+			return rc;
+		}
+		return 0;
+	}
+	return lxh_error_set(err, 0, "%s: more than %d lxcfs layers", f->target, NS_MAX_LAYERS);
+}
+
+int repair_in_namespace(const struct repair_request *req, struct repair_result *res, struct lxh_error *err)
+{
+	lxfile_mask todo = req->view->stale | req->view->stacked;
+	cleanup_pin struct pinned_proc proc = PINNED_PROC_INIT;
+	cleanup_close int root = -1;
+	cleanup_container_fs struct container_fs cfs = CONTAINER_FS_INIT;
+	struct source src[LXF_COUNT];
+	struct rootfs_hint hint = { .rootfd = -1 };
+	char path[64];
+	int rc = 0, back;
+
+	memset(res, 0, sizeof(*res));
+	for (size_t i = 0; i < LXF_COUNT; i++)
+		src[i] = (struct source){ .fd = -1, .tree = -1 };
+
+	/* Pin first, then its root: both belong to the process that is still alive after. */
+	rc = proc_pin(req->pid, &proc, err);
+	if (rc < 0)
+		return rc;
+	if (strnprintf(path, sizeof(path), "/proc/%d/root", (int)req->pid) < 0)
+		return -EINVAL;
+	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return lxh_error_errno(err, "cannot open the root of process %d", (int)req->pid);
+	hint.rootfd = root;
+
+	for (int id = 0; id < LXF_COUNT; id++) {
+		if (!(todo & LXF_BIT(id)))
+			continue;
+		rc = source_prepare(req->lxcfs_root, req->lxcfs, &lxfiles[id], !kernel_features()->mount_api, &src[id], err);
+		if (rc < 0)
+			goto out;
+	}
+
+	if (setns(proc.mntns_fd, CLONE_NEWNS) < 0) {
+		rc = lxh_error_errno(err, "cannot enter the mount namespace of process %d", (int)req->pid);
+		goto out;
+	}
+	rc = container_fs_open(&hint, &cfs, err);
+	for (int id = 0; rc == 0 && id < LXF_COUNT; id++) {
+		if (!(todo & LXF_BIT(id)))
+			continue;
+		rc = repair_target(req, &cfs, &lxfiles[id], &src[id], res, err);
+		if (rc == 0)
+			res->repaired |= LXF_BIT(id);
+	}
+	back = setns(req->host_ns_fd, CLONE_NEWNS);
+	if (back < 0 && rc == 0)
+		rc = lxh_error_set(err, ENOTRECOVERABLE, "cannot return to the host's mount namespace");
+out:
+	for (size_t i = 0; i < LXF_COUNT; i++) {
+		close_fd(&src[i].fd);
+		close_fd(&src[i].tree);
+	}
+	return rc;
 }

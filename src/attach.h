@@ -50,4 +50,32 @@ int attach_in_worker(const struct attach_request *req, struct attach_result *res
 int attach_undo_in_worker(int mntns_fd, const struct rootfs_hint *rootfs, lxfile_mask files, dev_t lxcfs_dev,
 			  struct lxh_error *err);
 
+
+/* ---- repair of running containers (remount) ---- */
+
+struct ns_lxcfs_view;
+
+struct repair_request {
+	pid_t pid;                         /* a process of the namespace, as the host sees it */
+	const struct ns_lxcfs_view *view;  /* what its mountinfo showed */
+	const struct lxcfs_mount *lxcfs;   /* the live lxcfs */
+	int lxcfs_root;                    /* lxcfs_open_root() of it, in the host namespace */
+	int host_ns_fd;                    /* the caller's own mount namespace, to come back to */
+};
+
+struct repair_result {
+	lxfile_mask repaired;   /* now exactly one live, read-only lxcfs mount */
+	unsigned detached;      /* layers detached (stale or stacked) */
+};
+
+/**
+ * repair_in_namespace - for each target of @req->view that has a stale or stacked lxcfs
+ * layer: clone the live file in the host namespace, setns() into the container's, detach
+ * every lxcfs layer on the target, attach the clone read-only, verify; then setns() back.
+ * Targets are resolved from the process's own root, with the hook's checks.
+ * Must run in a single-threaded process under a deadline (a worker).
+ * Returns: 0, or a negative errno with @err naming the first target that failed.
+ */
+int repair_in_namespace(const struct repair_request *req, struct repair_result *res, struct lxh_error *err);
+
 #endif

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -119,4 +121,50 @@ int lxcfs_open_source(int rootfd, const struct lxcfs_mount *m, const char *sourc
 		return lxh_error_set(err, EINVAL, "lxcfs at %s: %s is not a %s served by lxcfs", m->path, source,
 				     is_dir ? "directory" : "regular file");
 	return move_fd(fd);
+}
+
+static bool cmdline_names(pid_t pid, const char *path)
+{
+	char file[64], buf[4096];
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	if (strnprintf(file, sizeof(file), "/proc/%d/cmdline", (int)pid) < 0)
+		return false;
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return false;
+	buf[n] = '\0';
+	for (char *arg = buf; arg < buf + n; arg += strlen(arg) + 1)
+		if (strcmp(arg, path) == 0)
+			return true;
+	return false;
+}
+
+pid_t lxcfs_daemon_pid(const struct lxcfs_mount *m)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		char file[300], comm[32] = "";
+		cleanup_close int fd = -1;
+		ssize_t n;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		if (strnprintf(file, sizeof(file), "/proc/%s/comm", de->d_name) < 0)
+			continue;
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || (n = read(fd, comm, sizeof(comm) - 1)) <= 0)
+			continue;
+		comm[n] = '\0';
+		if (strcmp(comm, "lxcfs\n") == 0 && cmdline_names((pid_t)atoi(de->d_name), m->path))
+			found = (pid_t)atoi(de->d_name);
+	}
+	closedir(d);
+	return found;
 }

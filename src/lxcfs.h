@@ -41,3 +41,6 @@ int lxcfs_open_source(int rootfd, const struct lxcfs_mount *m, const char *sourc
 		      struct lxh_error *err);
 
 #endif
+
+/* The pid of the lxcfs daemon serving @m (an "lxcfs" process naming its mount point), or 0. */
+pid_t lxcfs_daemon_pid(const struct lxcfs_mount *m);

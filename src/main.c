@@ -15,6 +15,8 @@
 #include "hook.h"
 #include "io.h"
 #include "log.h"
+#include "remount.h"
+#include "status.h"
 #include "util.h"
 
 #define EXIT_REFUSED 1
@@ -22,6 +24,10 @@
 
 static const char usage_text[] =
 	"Usage: lxcfs-oci-hook [hook] [OPTION]...\n"
+	"       lxcfs-oci-hook remount [--lxcfs-root DIR] [--wait SECONDS] [--pid PID]...\n"
+	"                      [--adopt] [--state-root DIR]... [--dry-run] [--timeout SECONDS]\n"
+	"       lxcfs-oci-hook status [--json] [--lxcfs-root DIR]\n"
+	"\n"
 	"OCI hook that bind-mounts lxcfs files over a container's /proc and /sys files,\n"
 	"read-only, when the container is annotated io.kubernetes.container.lxcfsEnable=true.\n"
 	"Reads the OCI state JSON on stdin. Register it at createRuntime, prestart or poststart.\n"
@@ -49,7 +55,26 @@ static const char usage_text[] =
 	"      /sys/devices/system/cpu (the whole directory; only when named)\n"
 	"\n"
 	"Exit status: 0 mounted or nothing to do; 1 the container must not start;\n"
-	"2 usage error. See lxcfs-oci-hook(8).\n";
+	"2 usage error.\n"
+	"\n"
+	"remount: after lxcfs restarted, replace every stale or stacked lxcfs mount in every\n"
+	"running container with one fresh read-only mount of the live lxcfs file.\n"
+	"  --wait SECONDS     wait up to SECONDS for a live lxcfs first (default 0)\n"
+	"  --pid PID          only the mount namespace of PID (repeatable)\n"
+	"  --adopt            also mount lxcfs into runc/crun containers annotated true that\n"
+	"                     have no lxcfs mounts (started while lxcfs was down)\n"
+	"  --state-root DIR   another runtime state directory for --adopt (repeatable;\n"
+	"                     /run/runc and /run/crun are always read)\n"
+	"  --dry-run          report what would change, change nothing\n"
+	"  --timeout SECONDS  deadline for the repair work (default 60)\n"
+	"  Exit status: 0 all repaired (or nothing needed it); 1 anything failed or no live\n"
+	"  lxcfs; 2 usage error. The log options above apply.\n"
+	"\n"
+	"status: the live lxcfs mount and every mount namespace with lxcfs mounts, ok or stale.\n"
+	"  --json             one JSON document instead of a table\n"
+	"  Exit status: 0 all ok; 1 any stale or stacked; 2 usage error.\n"
+	"\n"
+	"See lxcfs-oci-hook(8).\n";
 
 enum {
 	OPT_LXCFS_ROOT = 256,
@@ -60,6 +85,36 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_LOG_FILE,
 	OPT_SYSLOG,
+	OPT_WAIT,
+	OPT_PID,
+	OPT_ADOPT,
+	OPT_STATE_ROOT,
+	OPT_DRY_RUN,
+	OPT_JSON,
+};
+
+static const struct option remount_longopts[] = {
+	{ "lxcfs-root", required_argument, NULL, OPT_LXCFS_ROOT },
+	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "adopt", no_argument, NULL, OPT_ADOPT },
+	{ "state-root", required_argument, NULL, OPT_STATE_ROOT },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "mount-api", required_argument, NULL, OPT_MOUNT_API },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option status_longopts[] = {
+	{ "lxcfs-root", required_argument, NULL, OPT_LXCFS_ROOT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static const struct option hook_longopts[] = {
@@ -95,17 +150,144 @@ static __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ..
 	return EXIT_USAGE;
 }
 
-static int parse_seconds(const char *s, int *out)
+static int parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > 3600)
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_seconds(const char *s, int *out)
+{
+	long v;
+
+	if (parse_long(s, 1, 3600, &v) < 0)
 		return -EINVAL;
 	*out = (int)v;
 	return 0;
+}
+
+#define MAX_LIST 256
+
+static int cmd_remount(int argc, char **argv)
+{
+	struct remount_options opt = { .timeout_s = 60 };
+	struct common_options common = { .level = LOG_LVL_WARN };
+	const char *env_api = getenv("LXCFS_OCI_HOOK_MOUNT_API");
+	static pid_t pids[MAX_LIST];
+	static const char *roots[MAX_LIST];
+	struct lxh_error err = { 0 };
+	long v;
+	int c, rc;
+
+	opt.pids = pids;
+	opt.state_roots = roots;
+	opt.legacy_mount = env_api && strcmp(env_api, "legacy") == 0;
+	while ((c = getopt_long(argc, argv, "h", remount_longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_LXCFS_ROOT:
+			opt.lxcfs_root = optarg;
+			break;
+		case OPT_WAIT:
+			if (parse_long(optarg, 0, 3600, &v) < 0)
+				return usage_error("--wait takes whole seconds from 0 to 3600, not '%s'", optarg);
+			opt.wait_s = (int)v;
+			break;
+		case OPT_PID:
+			if (parse_long(optarg, 1, INT_MAX, &v) < 0)
+				return usage_error("--pid takes a process id, not '%s'", optarg);
+			if (opt.n_pids == MAX_LIST)
+				return usage_error("at most %d --pid options", MAX_LIST);
+			pids[opt.n_pids++] = (pid_t)v;
+			break;
+		case OPT_ADOPT:
+			opt.adopt = true;
+			break;
+		case OPT_STATE_ROOT:
+			if (opt.n_state_roots == MAX_LIST)
+				return usage_error("at most %d --state-root options", MAX_LIST);
+			roots[opt.n_state_roots++] = optarg;
+			break;
+		case OPT_DRY_RUN:
+			opt.dry_run = true;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_seconds(optarg, &opt.timeout_s) < 0)
+				return usage_error("--timeout takes whole seconds from 1 to 3600, not '%s'", optarg);
+			break;
+		case OPT_MOUNT_API:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "legacy"))
+				return usage_error("--mount-api takes auto or legacy, not '%s'", optarg);
+			opt.legacy_mount = strcmp(optarg, "legacy") == 0;
+			break;
+		case OPT_LOG_LEVEL:
+			if (log_level_parse(optarg, &common.level) < 0)
+				return usage_error("--log-level takes error, warn, info or debug, not '%s'", optarg);
+			break;
+		case OPT_LOG_FILE:
+			common.log_file = optarg;
+			break;
+		case OPT_SYSLOG:
+			common.syslog = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			return usage_error("%s", "invalid option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	log_init(common.level, common.syslog, common.log_file);
+	if (caps_drop(&err) < 0 || (rc = remount_run(&opt, &err)) < 0) {
+		log_error("remount: %s", err.msg);
+		return EXIT_REFUSED;
+	}
+	return rc;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	enum log_level level = LOG_LVL_WARN;
+	const char *root = NULL;
+	struct lxh_error err = { 0 };
+	bool json = false;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", status_longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_LXCFS_ROOT:
+			root = optarg;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_LOG_LEVEL:
+			if (log_level_parse(optarg, &level) < 0)
+				return usage_error("--log-level takes error, warn, info or debug, not '%s'", optarg);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			return usage_error("%s", "invalid option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	log_init(level, false, NULL);
+	if (caps_drop(&err) < 0 || (rc = status_run(root, json, &err)) < 0) {
+		log_error("status: %s", err.msg);
+		return EXIT_REFUSED;
+	}
+	return rc;
 }
 
 static int cmd_hook(int argc, char **argv, int64_t start_ms)
@@ -184,6 +366,10 @@ int main(int argc, char **argv)
 		return cmd_hook(argc, argv, start_ms);
 	if (strcmp(cmd, "hook") == 0)
 		return cmd_hook(argc - 1, argv + 1, start_ms);
+	if (strcmp(cmd, "remount") == 0)
+		return cmd_remount(argc - 1, argv + 1);
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0) {
 		fputs(usage_text, stdout);
 		return 0;

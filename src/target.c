@@ -31,6 +31,7 @@ void rootfs_hint_init(struct rootfs_hint *h, const char *path, bool status_says_
 {
 	struct stat st;
 
+	h->rootfd = -1;
 	h->path = path;
 	h->pivoted = status_says_pivoted;
 	h->id_known = path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
@@ -48,8 +49,14 @@ static bool is_rootfs(int fd, const struct rootfs_hint *h)
 /* The container's root: "/" after pivot_root, its path before. Runtime config, not image: plain opens. */
 static int open_root(const struct rootfs_hint *h, struct container_fs *cfs, struct lxh_error *err)
 {
-	cleanup_close int slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int slash = -1;
 
+	if (h->rootfd >= 0) {
+		cfs->pivoted = true;
+		cfs->rootfd = fcntl(h->rootfd, F_DUPFD_CLOEXEC, 3);
+		return cfs->rootfd < 0 ? lxh_error_errno(err, "dup") : 0;
+	}
+	slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (slash < 0)
 		return lxh_error_errno(err, "cannot open the container namespace's root");
 	if (h->id_known ? is_rootfs(slash, h) : (h->pivoted || !h->path)) {

@@ -15,6 +15,7 @@
 
 /* How to find the container's root inside its mount namespace. */
 struct rootfs_hint {
+	int rootfd;        /* >= 0: the root itself (a running container's /proc/PID/root); the rest is unused */
 	const char *path;  /* root.path made absolute: where the rootfs sits before pivot_root */
 	bool id_known;     /* the host could stat @path: dev/ino identify the rootfs */
 	dev_t dev;

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "attach.h"
+#include "engine.h"
+#include "io.h"
+#include "kernel.h"
+#include "log.h"
+#include "lxcfs.h"
+#include "nsscan.h"
+#include "pin.h"
+#include "plan.h"
+#include "remount.h"
+#include "runtime_state.h"
+#include "spec.h"
+#include "util.h"
+#include "worker.h"
+
+/* How long one check that lxcfs answers may take. */
+#define PROBE_TIMEOUT_MS 1000
+
+struct probe_msg {
+	int rc;
+	struct lxh_error error;
+};
+
+static void probe_child(void *arg, int fd)
+{
+	struct probe_msg m = { 0 };
+	int rootfd = lxcfs_open_root(arg, &m.error);
+
+	m.rc = rootfd < 0 ? rootfd : 0;
+	if (rootfd >= 0)
+		close(rootfd);
+	worker_send(fd, &m, sizeof(m));
+}
+
+static void probe_msg(const void *msg, void *ctx)
+{
+	*(struct probe_msg *)ctx = *(const struct probe_msg *)msg;
+}
+
+/* Does lxcfs answer? Asked from a killable child: a hung lxcfs must not hang us. */
+static int lxcfs_probe(struct lxcfs_mount *m, struct lxh_error *err)
+{
+	struct probe_msg res = { .rc = -EIO };
+	int rc = worker_run(probe_child, m, sizeof(res), probe_msg, &res, now_ms() + PROBE_TIMEOUT_MS);
+
+	if (rc == -ETIMEDOUT)
+		return lxh_error_set(err, 0, "lxcfs at %s is not answering", m->path);
+	if (rc < 0)
+		return lxh_error_set(err, -rc, "cannot check lxcfs at %s", m->path);
+	if (res.rc < 0)
+		*err = res.error;
+	return res.rc;
+}
+
+int lxcfs_wait_live(const char *root, int wait_s, struct lxcfs_mount *out, struct lxh_error *err)
+{
+	int64_t until = now_ms() + (int64_t)wait_s * 1000;
+
+	for (;;) {
+		int rc = lxcfs_locate(root, out, err);
+
+		if (rc == 0)
+			rc = lxcfs_probe(out, err);
+		if (rc == 0 || now_ms() >= until)
+			return rc;
+		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+	}
+}
+
+/* ---- the repair worker ---- */
+
+enum { MSG_NS = 1, MSG_END };
+
+struct repair_msg {
+	int type;
+	size_t index; /* into the namespace list */
+	int rc;
+	struct repair_result result;
+	struct lxh_error error;
+};
+
+struct repair_job {
+	const struct ns_list *list;
+	const struct lxcfs_mount *lxcfs;
+	/* parent side */
+	size_t done;
+	struct repair_msg *results;
+};
+
+static void repair_child(void *arg, int fd)
+{
+	struct repair_job *job = arg;
+	struct repair_msg m = { .type = MSG_NS };
+	cleanup_close int host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	cleanup_close int root = -1;
+
+	if (host_ns < 0) {
+		m.rc = lxh_error_errno(&m.error, "cannot open the own mount namespace");
+		goto end;
+	}
+	root = lxcfs_open_root(job->lxcfs, &m.error);
+	if (root < 0) {
+		m.rc = root;
+		goto end;
+	}
+	for (size_t i = 0; i < job->list->n; i++) {
+		const struct ns_entry *e = &job->list->items[i];
+		struct repair_request req = {
+			.pid = e->pid, .view = &e->view, .lxcfs = job->lxcfs, .lxcfs_root = root, .host_ns_fd = host_ns,
+		};
+
+		if (!ns_view_needs_repair(&e->view))
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.type = MSG_NS;
+		m.index = i;
+		m.rc = repair_in_namespace(&req, &m.result, &m.error);
+		worker_send(fd, &m, sizeof(m));
+		if (m.rc == -ENOTRECOVERABLE)
+			return; /* stuck in a container's namespace: stop here, the parent counts the rest */
+	}
+	return;
+end:
+	m.type = MSG_END;
+	worker_send(fd, &m, sizeof(m));
+}
+
+static void repair_msg_in(const void *msg, void *ctx)
+{
+	const struct repair_msg *m = msg;
+	struct repair_job *job = ctx;
+
+	if (m->type == MSG_NS && m->index < job->list->n) {
+		job->results[m->index] = *m;
+		job->done++;
+	} else if (m->type == MSG_END) {
+		/* The worker could not start its work: every namespace gets its reason. */
+		for (size_t i = 0; i < job->list->n; i++)
+			if (job->results[i].type == 0)
+				job->results[i] = *m;
+	}
+}
+
+static unsigned popcount(lxfile_mask m)
+{
+	return (unsigned)__builtin_popcount(m);
+}
+
+static void describe(char *buf, size_t size, lxfile_mask m)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int id = 0; id < LXF_COUNT; id++) {
+		int n;
+
+		if (!(m & LXF_BIT(id)))
+			continue;
+		n = snprintf(buf + off, size - off, "%s%s", off ? "," : "", lxfiles[id].target);
+		if (n < 0 || (size_t)n >= size - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
+/* ---- --adopt ---- */
+
+static bool ns_has_lxcfs(const struct ns_list *l, pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	if (strnprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid) < 0 || stat(path, &st) < 0)
+		return true; /* gone or unreadable: nothing to adopt */
+	for (size_t i = 0; i < l->n; i++)
+		if (l->items[i].ns_ino == st.st_ino)
+			return true;
+	return false;
+}
+
+static int adopt_one(const struct rt_container *c, const struct lxcfs_mount *live, const struct remount_options *opt,
+		     unsigned *mounted, struct lxh_error *err)
+{
+	struct oci_spec spec = { 0 };
+	struct kv_list none = { 0 };
+	struct policy_decision d;
+	struct attach_request req = { .lxcfs = *live };
+	struct attach_result res;
+	cleanup_pin struct pinned_proc proc = PINNED_PROC_INIT;
+	cleanup_free char *rootfs = NULL;
+	struct plan plan;
+	int rc;
+
+	rc = oci_spec_load(c->bundle, &spec, err);
+	if (rc < 0)
+		goto out;
+	rc = policy_decide(&none, &spec.annotations, DEFAULT_OFF, &d, err);
+	if (rc < 0 || !d.enabled)
+		goto out;
+	plan_build(&d, spec.mount_dests, spec.n_mounts, &plan);
+	if (plan.n == 0 || !spec.has_mount_ns)
+		goto out;
+	if (opt->dry_run) {
+		log_info("would adopt container %s (pid %d)", c->id, (int)c->pid);
+		rc = 1;
+		goto out;
+	}
+	rc = oci_rootfs_path(c->bundle, spec.root_path, &rootfs, err);
+	if (rc < 0)
+		goto out;
+	rc = proc_pin(c->pid, &proc, err);
+	if (rc < 0)
+		goto out;
+	rootfs_hint_init(&req.rootfs, rootfs, true);
+	req.plan = &plan;
+	req.mntns_fd = proc.mntns_fd;
+	req.legacy = !kernel_features()->mount_api;
+	req.deadline_ms = now_ms() + (int64_t)opt->timeout_s * 1000;
+	rc = engine_attach(&req, &res, err);
+	if (rc == 0) {
+		*mounted += popcount(res.mounted);
+		rc = 1;
+	}
+out:
+	oci_spec_free(&spec);
+	return rc;
+}
+
+static void adopt(const struct rt_list *rt, const struct ns_list *ns, const struct lxcfs_mount *live,
+		  const struct remount_options *opt, unsigned *adopted, unsigned *mounted, unsigned *failed)
+{
+	for (size_t i = 0; i < rt->n; i++) {
+		const struct rt_container *c = &rt->items[i];
+		struct lxh_error err = { 0 };
+		int rc;
+
+		if (c->pid <= 0 || !c->bundle || ns_has_lxcfs(ns, c->pid))
+			continue;
+		if (opt->n_pids) {
+			bool wanted = false;
+			for (size_t j = 0; j < opt->n_pids; j++)
+				wanted |= opt->pids[j] == c->pid;
+			if (!wanted)
+				continue;
+		}
+		log_set_container(c->id);
+		rc = adopt_one(c, live, opt, mounted, &err);
+		log_set_container(NULL);
+		if (rc > 0)
+			(*adopted)++;
+		else if (rc < 0) {
+			log_error("adopt container %s (pid %d): %s", c->id, (int)c->pid, err.msg);
+			(*failed)++;
+		}
+	}
+}
+
+int remount_run(const struct remount_options *opt, struct lxh_error *err)
+{
+	struct lxcfs_mount live;
+	struct ns_list ns = { 0 };
+	struct rt_list rt = { 0 };
+	struct repair_job job = { 0 };
+	unsigned repaired = 0, containers = 0, failed = 0, adopted = 0, adopted_mounts = 0;
+	int64_t start = now_ms();
+	int rc;
+
+	if (opt->legacy_mount)
+		kernel_force_legacy_mount();
+	rc = lxcfs_wait_live(opt->lxcfs_root, opt->wait_s, &live, err);
+	if (rc < 0)
+		return lxh_error_wrap(err, "no live lxcfs, nothing changed");
+	log_debug("live lxcfs at %s (device %u:%u)", live.path, major(live.dev), minor(live.dev));
+
+	rc = ns_scan(opt->pids, opt->n_pids, live.dev, &ns, err);
+	if (rc < 0)
+		return rc;
+	if (runtime_list(opt->state_roots, opt->n_state_roots, &rt) < 0)
+		log_warn("cannot read the runtimes' state directories: container ids will be missing");
+
+	job.list = &ns;
+	job.lxcfs = &live;
+	job.results = calloc(ns.n ? ns.n : 1, sizeof(*job.results));
+	if (!job.results) {
+		rc = lxh_error_set(err, ENOMEM, "remount");
+		goto out;
+	}
+	if (!opt->dry_run) {
+		rc = worker_run(repair_child, &job, sizeof(struct repair_msg), repair_msg_in, &job,
+				now_ms() + (int64_t)opt->timeout_s * 1000);
+		if (rc == -ETIMEDOUT)
+			log_error("the repair did not finish before the deadline (--timeout %d)", opt->timeout_s);
+	}
+
+	for (size_t i = 0; i < ns.n; i++) {
+		const struct ns_entry *e = &ns.items[i];
+		const struct repair_msg *m = &job.results[i];
+		lxfile_mask todo = e->view.stale | e->view.stacked;
+		char name[128], files[512];
+
+		if (!todo)
+			continue;
+		container_name(&rt, e->pid, name, sizeof(name));
+		describe(files, sizeof(files), todo);
+		if (opt->dry_run) {
+			printf("would repair pid %d (container %s): %s\n", (int)e->pid, name, files);
+			repaired += popcount(todo);
+			containers++;
+		} else if (m->type == MSG_NS && m->rc == 0) {
+			log_info("repaired pid %d (container %s): %s", (int)e->pid, name, files);
+			repaired += popcount(m->result.repaired);
+			containers++;
+		} else {
+			log_error("repair pid %d (container %s) failed: %s", (int)e->pid, name,
+				  m->type ? m->error.msg : "not reached before the deadline");
+			repaired += popcount(m->result.repaired);
+			failed++;
+		}
+	}
+	if (opt->adopt)
+		adopt(&rt, &ns, &live, opt, &adopted, &adopted_mounts, &failed);
+
+	printf("remount: %zu namespaces scanned, %u mounts %srepaired in %u containers", ns.scanned, repaired,
+	       opt->dry_run ? "would be " : "", containers);
+	if (opt->adopt)
+		printf(", %u containers %sadopted (%u mounts)", adopted, opt->dry_run ? "would be " : "", adopted_mounts);
+	printf(", %u failed in %.1f ms\n", failed, (double)(now_ms() - start));
+	fflush(stdout);
+	rc = failed ? 1 : 0;
+out:
+	free(job.results);
+	ns_list_free(&ns);
+	runtime_list_free(&rt);
+	return rc;
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <yajl/yajl_gen.h>
+
+#include "lxcfs.h"
+#include "nsscan.h"
+#include "runtime_state.h"
+#include "status.h"
+#include "util.h"
+
+static const char *state_of(const struct ns_lxcfs_view *v)
+{
+	if (v->stale)
+		return "stale";
+	return v->stacked ? "stacked" : "ok";
+}
+
+static void print_table(const struct lxcfs_mount *live, pid_t daemon, const struct ns_list *ns,
+			const struct rt_list *rt)
+{
+	if (live)
+		printf("lxcfs: %s device %u:%u pid %d\n", live->path, major(live->dev), minor(live->dev), (int)daemon);
+	else
+		printf("lxcfs: not mounted\n");
+	printf("%-8s %-24s %-7s %s\n", "PID", "CONTAINER", "STATE", "FILES");
+	for (size_t i = 0; i < ns->n; i++) {
+		const struct ns_entry *e = &ns->items[i];
+		char name[128];
+		bool first = true;
+
+		container_name(rt, e->pid, name, sizeof(name));
+		printf("%-8d %-24.24s %-7s ", (int)e->pid, name, state_of(&e->view));
+		for (int id = 0; id < LXF_COUNT; id++) {
+			if (!(e->view.files & LXF_BIT(id)))
+				continue;
+			printf("%s%s%s", first ? "" : ",", lxfiles[id].target, (e->view.stale & LXF_BIT(id)) ? "(stale)" : "");
+			first = false;
+		}
+		printf("\n");
+	}
+}
+
+static void gen_free(yajl_gen *g)
+{
+	if (*g)
+		yajl_gen_free(*g);
+}
+
+#define GEN_STR(g, s) yajl_gen_string((g), (const unsigned char *)(s), strlen(s))
+
+static void gen_files(yajl_gen g, const char *key, lxfile_mask m)
+{
+	GEN_STR(g, key);
+	yajl_gen_array_open(g);
+	for (int id = 0; id < LXF_COUNT; id++)
+		if (m & LXF_BIT(id))
+			GEN_STR(g, lxfiles[id].target);
+	yajl_gen_array_close(g);
+}
+
+static int print_json(const struct lxcfs_mount *live, pid_t daemon, const struct ns_list *ns,
+		      const struct rt_list *rt, struct lxh_error *err)
+{
+	__attribute__((cleanup(gen_free))) yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *out;
+	size_t len;
+	char dev[32];
+
+	if (!g)
+		return lxh_error_set(err, ENOMEM, "status --json");
+	yajl_gen_config(g, yajl_gen_beautify, 1);
+	yajl_gen_map_open(g);
+	GEN_STR(g, "lxcfs");
+	if (live) {
+		yajl_gen_map_open(g);
+		GEN_STR(g, "path");
+		GEN_STR(g, live->path);
+		GEN_STR(g, "device");
+		snprintf(dev, sizeof(dev), "%u:%u", major(live->dev), minor(live->dev));
+		GEN_STR(g, dev);
+		GEN_STR(g, "pid");
+		yajl_gen_integer(g, daemon);
+		yajl_gen_map_close(g);
+	} else {
+		yajl_gen_null(g);
+	}
+	GEN_STR(g, "namespaces");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < ns->n; i++) {
+		const struct ns_entry *e = &ns->items[i];
+		char name[128];
+
+		container_name(rt, e->pid, name, sizeof(name));
+		yajl_gen_map_open(g);
+		GEN_STR(g, "pid");
+		yajl_gen_integer(g, e->pid);
+		GEN_STR(g, "container");
+		GEN_STR(g, name);
+		GEN_STR(g, "state");
+		GEN_STR(g, state_of(&e->view));
+		gen_files(g, "files", e->view.files);
+		gen_files(g, "stale", e->view.stale);
+		gen_files(g, "stacked", e->view.stacked);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	yajl_gen_map_close(g);
+	if (yajl_gen_get_buf(g, &out, &len) != yajl_gen_status_ok)
+		return lxh_error_set(err, EIO, "status --json: cannot generate");
+	fwrite(out, 1, len, stdout);
+	return 0;
+}
+
+int status_run(const char *lxcfs_root, bool json, struct lxh_error *err)
+{
+	struct lxcfs_mount live;
+	struct ns_list ns = { 0 };
+	struct rt_list rt = { 0 };
+	bool have_live;
+	pid_t daemon = 0;
+	int rc, bad = 0;
+
+	rc = lxcfs_locate(lxcfs_root, &live, err);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	have_live = rc == 0;
+	lxh_error_clear(err);
+	if (have_live)
+		daemon = lxcfs_daemon_pid(&live);
+	rc = ns_scan(NULL, 0, have_live ? live.dev : 0, &ns, err);
+	if (rc < 0)
+		return rc;
+	runtime_list(NULL, 0, &rt);
+
+	if (json)
+		rc = print_json(have_live ? &live : NULL, daemon, &ns, &rt, err);
+	else
+		print_table(have_live ? &live : NULL, daemon, &ns, &rt);
+	for (size_t i = 0; i < ns.n; i++)
+		bad |= ns_view_needs_repair(&ns.items[i].view);
+	ns_list_free(&ns);
+	runtime_list_free(&rt);
+	if (rc < 0)
+		return rc;
+	return bad ? 1 : 0;
+}

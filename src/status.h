@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* status.h - report the live lxcfs and every namespace's lxcfs mounts, ok or stale. */
+#ifndef LXH_STATUS_H
+#define LXH_STATUS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+/**
+ * status_run - print the live lxcfs mount (path, device, daemon pid) and one row per mount
+ * namespace with lxcfs mounts (pid, container, ok/stale, files), as a table or one JSON document.
+ * Reads only mountinfo and the runtimes' state: a hung lxcfs cannot block it.
+ * Returns: 0 when all are ok, 1 when any is stale (or stacked), or a negative errno with @err filled.
+ */
+int status_run(const char *lxcfs_root, bool json, struct lxh_error *err);
+
+#endif
