@@ -1,0 +1,32 @@
+#!/bin/bash
+# test.sh - set up everything and run every test: unit tests, then the integration
+# suite against real lxcfs, runc, crun and podman, then the same suite again with the
+# legacy mount path forced, then `make distcheck` (unit tests only inside it).
+# With CI=true a skipped integration test fails the run.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+[ "$(id -u)" = 0 ] || { echo "test.sh: run as root (the integration tests mount and run containers)" >&2; exit 1; }
+
+"$top/scripts/install-deps.sh" || exit 1
+configure_flags=()
+[ "${CI:-}" = true ] && configure_flags+=(--enable-werror)
+"$top/scripts/build.sh" "${configure_flags[@]}" || exit 1
+
+export LXCFS_OCI_HOOK_TEST_STRICT=1
+out=$(mktemp -d /tmp/lxcfs-oci-hook-test.XXXXXX)
+status=0
+make check 2>&1 | tee "$out/check.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
+make check-legacy 2>&1 | tee "$out/legacy.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
+make distcheck TESTS="$(make -s print-unit-tests)" 2>&1 | tee "$out/distcheck.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
+
+# One closing line any reader can count: automake's test-suite summaries added up.
+read -r pass fail skip < <(sed 's/\x1b\[[0-9;]*m//g' "$out"/*.txt | awk '
+	/^# (PASS|XFAIL): / {p += $3} /^# (FAIL|XPASS|ERROR): / {f += $3} /^# SKIP: / {s += $3}
+	END {print p+0, f+0, s+0}')
+rm -rf "$out"
+[ "$status" = 0 ] || [ "$fail" != 0 ] || fail=1   # a build or distcheck failure counts too
+[ "$skip" = 0 ] || status=1                      # a skip is a failure here: nothing may go untested
+echo "$pass passed, $fail failed, $skip skipped"
+exit $status
