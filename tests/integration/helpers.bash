@@ -163,6 +163,15 @@ start_lxcfs() {
 	export LXCFS_DIR=$dir LXCFS_PID=$pid
 }
 
+# restart_lxcfs: a real restart (not SIGUSR1): the old FUSE connection dies,
+# binds of it in running containers go stale (ENOTCONN), and a new lxcfs with
+# a new device number mounts on the same directory.
+restart_lxcfs() {
+	local dir=$LXCFS_DIR
+	stop_lxcfs --keep-dir || return 1
+	start_lxcfs "$dir"
+}
+
 # lxcfs_signal SIG: send a signal to the current lxcfs (STOP/CONT for test 10).
 lxcfs_signal() {
 	kill -s "$1" "$LXCFS_PID"
