@@ -4,13 +4,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "engine.h"
+#include "inject.h"
 #include "hook.h"
 #include "io.h"
-#include "kernel.h"
 #include "log.h"
-#include "lxcfs.h"
-#include "pin.h"
 #include "plan.h"
 #include "spec.h"
 #include "state.h"
@@ -21,45 +18,14 @@ static void spec_cleanup(struct oci_spec *s) { oci_spec_free(s); }
 #define cleanup_state __attribute__((cleanup(state_cleanup)))
 #define cleanup_spec __attribute__((cleanup(spec_cleanup)))
 
-static void describe(char *buf, size_t size, lxfile_mask m)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (int id = 0; id < LXF_COUNT; id++) {
-		int n;
-
-		if (!(m & LXF_BIT(id)))
-			continue;
-		n = snprintf(buf + off, size - off, "%s%s", off ? "," : "", lxfiles[id].target);
-		if (n < 0 || (size_t)n >= size - off)
-			break;
-		off += (size_t)n;
-	}
-	if (!off)
-		snprintf(buf, size, "none");
-}
-
-/* lxcfs missing or not answering: --on-missing decides whether the container may start without it. */
-static int lxcfs_missing(const struct hook_options *opt, struct lxh_error *err)
-{
-	if (opt->on_missing_fail)
-		return lxh_error_wrap(err, "--on-missing fail");
-	log_warn("%s; starting the container without lxcfs files (--on-missing ignore)", err->msg);
-	lxh_error_clear(err);
-	return 0;
-}
-
 int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err)
 {
 	cleanup_state struct oci_state st = { 0 };
 	cleanup_spec struct oci_spec spec = { 0 };
-	cleanup_pin struct pinned_proc proc = PINNED_PROC_INIT;
 	cleanup_free char *buf = NULL, *rootfs = NULL;
 	struct kv_list no_annotations = { 0 };
 	struct policy_decision decision;
-	struct attach_request req = { 0 };
-	struct attach_result res;
+	struct inject_request inj = { 0 };
 	struct plan plan;
 	char list[512];
 	size_t len;
@@ -104,7 +70,7 @@ int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err
 
 	plan_build(&decision, spec.mount_dests, spec.n_mounts, &plan);
 	if (plan.left_to_spec) {
-		describe(list, sizeof(list), plan.left_to_spec);
+		lxfile_mask_describe(plan.left_to_spec, list, sizeof(list));
 		log_info("left to the spec's own mounts: %s", list);
 	}
 	if (plan.n == 0) {
@@ -112,37 +78,19 @@ int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err
 		return 0;
 	}
 
-	/* Before pivot_root (createRuntime, prestart) the rootfs is a path in the container's namespace. */
+	/* The rootfs path: where the root is before pivot_root, and how to recognise it after. */
 	rc = oci_rootfs_path(st.bundle, st.root ? st.root : spec.root_path, &rootfs, err);
 	if (rc < 0)
 		return rc;
 
-	rc = proc_pin(st.pid, &proc, err);
-	if (rc < 0)
-		return rc;
-
-	rc = lxcfs_locate(opt->lxcfs_root, &req.lxcfs, err);
-	if (rc == -ENOENT)
-		return lxcfs_missing(opt, err);
-	if (rc < 0)
-		return rc;
-
-	if (opt->legacy_mount)
-		kernel_force_legacy_mount();
-	kernel_features_log();
-	req.plan = &plan;
-	req.mntns_fd = proc.mntns_fd;
-	rootfs_hint_init(&req.rootfs, rootfs, strcmp(st.status, "running") == 0);
-	req.legacy = !kernel_features()->mount_api;
-	req.deadline_ms = opt->deadline_ms;
-
-	rc = engine_attach(&req, &res, err);
-	if (rc < 0 && res.lxcfs_unavailable)
-		return lxcfs_missing(opt, err);
-	if (rc < 0)
-		return rc;
-
-	describe(list, sizeof(list), res.mounted);
-	log_info("mounted from %s (%s): %s", req.lxcfs.path, decision.reason, list);
-	return 0;
+	inj.pid = st.pid;
+	inj.rootfs = rootfs;
+	inj.status_pivoted = strcmp(st.status, "running") == 0;
+	inj.plan = &plan;
+	inj.reason = decision.reason;
+	inj.lxcfs_root = opt->lxcfs_root;
+	inj.on_missing_fail = opt->on_missing_fail;
+	inj.legacy_mount = opt->legacy_mount;
+	inj.deadline_ms = opt->deadline_ms;
+	return inject_lxcfs(&inj, NULL, err);
 }

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "attach.h"
-#include "engine.h"
+#include "inject.h"
 #include "io.h"
 #include "kernel.h"
 #include "log.h"
@@ -157,23 +157,6 @@ static unsigned popcount(lxfile_mask m)
 	return (unsigned)__builtin_popcount(m);
 }
 
-static void describe(char *buf, size_t size, lxfile_mask m)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (int id = 0; id < LXF_COUNT; id++) {
-		int n;
-
-		if (!(m & LXF_BIT(id)))
-			continue;
-		n = snprintf(buf + off, size - off, "%s%s", off ? "," : "", lxfiles[id].target);
-		if (n < 0 || (size_t)n >= size - off)
-			break;
-		off += (size_t)n;
-	}
-}
-
 /* ---- --adopt ---- */
 
 static bool ns_has_lxcfs(const struct ns_list *l, pid_t pid)
@@ -195,10 +178,9 @@ static int adopt_one(const struct rt_container *c, const struct lxcfs_mount *liv
 	struct oci_spec spec = { 0 };
 	struct kv_list none = { 0 };
 	struct policy_decision d;
-	struct attach_request req = { .lxcfs = *live };
-	struct attach_result res;
-	cleanup_pin struct pinned_proc proc = PINNED_PROC_INIT;
+	struct inject_request inj = { 0 };
 	cleanup_free char *rootfs = NULL;
+	lxfile_mask done = 0;
 	struct plan plan;
 	int rc;
 
@@ -212,24 +194,25 @@ static int adopt_one(const struct rt_container *c, const struct lxcfs_mount *liv
 	if (plan.n == 0 || !spec.has_mount_ns)
 		goto out;
 	if (opt->dry_run) {
-		log_info("would adopt container %s (pid %d)", c->id, (int)c->pid);
+		printf("would adopt container %s (pid %d)\n", c->id, (int)c->pid);
 		rc = 1;
 		goto out;
 	}
 	rc = oci_rootfs_path(c->bundle, spec.root_path, &rootfs, err);
 	if (rc < 0)
 		goto out;
-	rc = proc_pin(c->pid, &proc, err);
-	if (rc < 0)
-		goto out;
-	rootfs_hint_init(&req.rootfs, rootfs, true);
-	req.plan = &plan;
-	req.mntns_fd = proc.mntns_fd;
-	req.legacy = !kernel_features()->mount_api;
-	req.deadline_ms = now_ms() + (int64_t)opt->timeout_s * 1000;
-	rc = engine_attach(&req, &res, err);
+	inj.pid = c->pid;
+	inj.rootfs = rootfs;
+	inj.status_pivoted = true;
+	inj.plan = &plan;
+	inj.reason = d.reason;
+	inj.lxcfs_root = live->path;
+	inj.on_missing_fail = true; /* lxcfs was just found live: losing it now is a failure */
+	inj.legacy_mount = opt->legacy_mount;
+	inj.deadline_ms = now_ms() + (int64_t)opt->timeout_s * 1000;
+	rc = inject_lxcfs(&inj, &done, err);
 	if (rc == 0) {
-		*mounted += popcount(res.mounted);
+		*mounted += popcount(done);
 		rc = 1;
 	}
 out:
@@ -312,7 +295,7 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 		if (!todo)
 			continue;
 		container_name(&rt, e->pid, name, sizeof(name));
-		describe(files, sizeof(files), todo);
+		lxfile_mask_describe(todo, files, sizeof(files));
 		if (opt->dry_run) {
 			printf("would repair pid %d (container %s): %s\n", (int)e->pid, name, files);
 			repaired += popcount(todo);
