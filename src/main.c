@@ -13,6 +13,7 @@
 
 #include "caps.h"
 #include "hook.h"
+#include "invoke.h"
 #include "io.h"
 #include "log.h"
 #include "remount.h"
@@ -27,6 +28,7 @@ static const char usage_text[] =
 	"       lxcfs-oci-hook remount [--lxcfs-root DIR] [--wait SECONDS] [--pid PID]...\n"
 	"                      [--adopt] [--state-root DIR]... [--dry-run] [--timeout SECONDS]\n"
 	"       lxcfs-oci-hook status [--json] [--lxcfs-root DIR]\n"
+	"       lxcfs-oci-hook invoke   (NRI v0.1 plugin for containerd 1.5/1.6: request on stdin)\n"
 	"\n"
 	"OCI hook that bind-mounts lxcfs files over a container's /proc and /sys files,\n"
 	"read-only, when the container is annotated io.kubernetes.container.lxcfsEnable=true.\n"
@@ -73,6 +75,10 @@ static const char usage_text[] =
 	"status: the live lxcfs mount and every mount namespace with lxcfs mounts, ok or stale.\n"
 	"  --json             one JSON document instead of a table\n"
 	"  Exit status: 0 all ok; 1 any stale or stacked; 2 usage error.\n"
+	"\n"
+	"invoke: containerd 1.5/1.6 NRI v0.1. The plugin's conf object takes the hook's options by\n"
+	"  name: lxcfs-root, default, on-missing, timeout, log-level. Install as\n"
+	"  /opt/nri/bin/lxcfs-oci-hook (never name the plugin type lxcfs: containerd would run the daemon).\n"
 	"\n"
 	"See lxcfs-oci-hook(8).\n";
 
@@ -366,6 +372,12 @@ int main(int argc, char **argv)
 		return cmd_hook(argc, argv, start_ms);
 	if (strcmp(cmd, "hook") == 0)
 		return cmd_hook(argc - 1, argv + 1, start_ms);
+	if (strcmp(cmd, "invoke") == 0) {
+		const char *slash = strrchr(argv[0], '/');
+		if (argc > 2)
+			return usage_error("invoke takes no arguments: containerd passes everything on stdin");
+		return invoke_run(slash ? slash + 1 : argv[0], start_ms);
+	}
 	if (strcmp(cmd, "remount") == 0)
 		return cmd_remount(argc - 1, argv + 1);
 	if (strcmp(cmd, "status") == 0)
