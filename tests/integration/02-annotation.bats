@@ -37,6 +37,15 @@ ANN=io.kubernetes.container.lxcfsEnable
 	assert_host_untouched
 }
 
+@test "--default on: annotation absent enables, false still disables" {
+	make_bundle default-on --hook-arg --default --hook-arg on
+	run_container runc
+	assert_lxcfs_container "$CID"
+	make_bundle default-on-false --annotation "$ANN=false" --hook-arg --default --hook-arg on
+	run_container runc
+	assert_plain_container "$CID"
+}
+
 @test "annotation invalid: the container does not start and the error names the annotation and the value" {
 	make_bundle invalid --annotation "$ANN=maybe"
 	run container_create runc

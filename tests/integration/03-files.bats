@@ -36,10 +36,27 @@ FILES=io.kubernetes.container.lxcfsFiles
 }
 
 @test "lxcfsFiles naming a path outside the supported set: refused, the error names it" {
-	make_bundle unsupported --enable --annotation "$FILES=/proc/meminfo,/etc/passwd"
-	run container_create runc
+	local p
+	for p in /etc/passwd /proc/../etc/passwd /proc/meminfo/../../etc/shadow /proc/self/environ; do
+		make_bundle "unsupported-$RANDOM" --enable --annotation "$FILES=/proc/meminfo,$p"
+		run container_create runc
+		echo "$FILES=/proc/meminfo,$p: $output"
+		assert_refused "$status" "$output" "${p//./[.]}"
+	done
+	assert_host_untouched
+}
+
+@test "a file the spec already mounts is left alone, the others come from lxcfs" {
+	printf 'MemTotal:        1234 kB\n' >"$BATS_TEST_TMPDIR/meminfo"
+	make_bundle specmount --enable --bind "$BATS_TEST_TMPDIR/meminfo:/proc/meminfo"
+	run_container runc
+	pid=$(container_pid "$CID")
+	mapfile -t files < <(expected_default_files | grep -vx /proc/meminfo)
+	assert_from_lxcfs "$pid" "${files[@]}"
+	assert_lxcfs_mounts_are "$pid" "${files[@]}"
+	run container_exec "$CID" cat /proc/meminfo
 	echo "$output"
-	assert_refused "$status" "$output" '/etc/passwd'
+	[ "$output" = "MemTotal:        1234 kB" ]
 	assert_host_untouched
 }
 

@@ -51,6 +51,34 @@ setup() {
 	assert_host_untouched
 }
 
+@test "--lxcfs-root on a plain directory that looks like lxcfs: never mounted from" {
+	# Right layout, wrong filesystem: only a fuse.lxcfs mount may be a source.
+	mkdir -p "$NO_LXCFS/proc" "$NO_LXCFS/sys/devices/system/cpu"
+	for f in cpuinfo diskstats loadavg meminfo slabinfo stat swaps uptime; do
+		echo "fake $f" >"$NO_LXCFS/proc/$f"
+	done
+	echo 0 >"$NO_LXCFS/sys/devices/system/cpu/online"
+	make_bundle fake --enable --lxcfs-root "$NO_LXCFS"
+	run container_create runc
+	echo "$output"
+	if [ "$status" -eq 0 ]; then
+		container_start "$CID"
+		cat "$BUNDLE/hook.log"
+		hook_lines warn "$BUNDLE/hook.log" | grep -qF "$NO_LXCFS"
+		pid=$(container_pid "$CID")
+		# No mount at all over the files, whatever its type.
+		if awk '$5 ~ "^/proc/(cpuinfo|diskstats|loadavg|meminfo|slabinfo|stat|swaps|uptime)$" ||
+			$5 == "/sys/devices/system/cpu/online" { print; found = 1 } END { exit !found }' \
+			"/proc/$pid/mountinfo"; then
+			fail "something is mounted over the container's files"
+		fi
+		assert_host_view "$CID"
+	else
+		assert_refused "$status" "$output" "$NO_LXCFS"
+	fi
+	assert_host_untouched
+}
+
 @test "lxcfs not mounted, --on-missing fail: the container does not start" {
 	make_bundle fail --enable --lxcfs-root "$NO_LXCFS" --hook-arg --on-missing --hook-arg fail
 	run container_create runc

@@ -394,10 +394,12 @@ hook_args() {
 #                          private namespace of its own, see container_create)
 #   --no-proc              no /proc mount in the spec
 #   --no-mem-limit         no memory limit / cpuset
+#   --bind SRC:DEST        a read-only bind mount in the spec (repeatable)
 # Process defaults to `sleep 1000`. Sets BUNDLE (the directory) and CID (a
 # unique container id, also in $BUNDLE/id); the hook logs to $BUNDLE/hook.log.
 make_bundle() {
 	local name=$1 stages=() annotations=() hook_extra=() args=() no_mntns=0 no_proc=0 limits=1
+	local binds='[]'
 	local lxcfs_root=${LXCFS_DIR:-} a ann_json hooks_json hook_json s
 	shift
 	while [ $# -gt 0 ]; do
@@ -410,6 +412,12 @@ make_bundle() {
 		--no-mntns) no_mntns=1 ;;
 		--no-proc) no_proc=1 ;;
 		--no-mem-limit) limits=0 ;;
+		--bind)
+			binds=$(jq -c --arg s "${2%%:*}" --arg d "${2#*:}" \
+				'. + [{destination: $d, type: "bind", source: $s, options: ["bind", "ro"]}]' <<<"$binds") ||
+				return 1
+			shift
+			;;
 		--) shift; args=("$@"); break ;;
 		*) fail "make_bundle: unknown option $1"; return 1 ;;
 		esac
@@ -443,9 +451,11 @@ make_bundle() {
 	jq --argjson args "$(printf '%s\n' "${args[@]}" | jq -R . | jq -cs .)" \
 		--argjson ann "$ann_json" --argjson hooks "$hooks_json" \
 		--argjson limits "$limits" --argjson nomnt "$no_mntns" --argjson noproc "$no_proc" \
+		--argjson binds "$binds" \
 		--arg mem "$LXH_MEM_LIMIT" '
 		.process.args = $args
 		| .process.terminal = false
+		| .mounts += $binds
 		| .hostname = "lxh-test"
 		| .annotations = $ann
 		| (if ($hooks | length) > 0 then .hooks = $hooks else del(.hooks) end)
