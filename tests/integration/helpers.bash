@@ -19,6 +19,13 @@
 #                                     the test instead of skipping it
 #   LXH_HOOK_LOG_LEVEL   --log-level given to the hook (default debug)
 
+# Debian puts runc and chroot in /usr/sbin, which a non-login root shell (sudo,
+# CI runners) may not have in PATH.
+case ":$PATH:" in
+*:/usr/sbin:*) ;;
+*) PATH=$PATH:/usr/sbin:/sbin ;;
+esac
+
 LXH_TOP_DIR=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 : "${TESTS_SRCDIR:=$LXH_TOP_DIR/tests}"
 : "${HOOK_BIN:=$LXH_TOP_DIR/src/lxcfs-oci-hook}"
