@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -80,8 +81,16 @@ void log_msg(enum log_level level, int errnum, const char *fmt, ...)
 		snprintf(line + n, sizeof(line) - (size_t)n, ": %s", strerror(errnum));
 
 	fprintf(stderr, PROGRAM ": %s\n", line);
-	if (log_file_fd >= 0)
-		dprintf(log_file_fd, PROGRAM "[%d]: %s\n", (int)getpid(), line);
+	if (log_file_fd >= 0) {
+		/* A file has no collector to stamp it: lines carry their own UTC time and pid. */
+		char stamp[32] = "";
+		struct timespec ts;
+		struct tm tm;
+
+		if (clock_gettime(CLOCK_REALTIME, &ts) == 0 && gmtime_r(&ts.tv_sec, &tm))
+			strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ ", &tm);
+		dprintf(log_file_fd, "%s" PROGRAM "[%d]: %s\n", stamp, (int)getpid(), line);
+	}
 	if (syslog_all || level <= LOG_LVL_WARN)
 		syslog(syslog_prio[level], "%s", line);
 	errno = saved;

@@ -50,7 +50,8 @@ LXH_DEFAULT_PROC_FILES="cpuinfo diskstats loadavg meminfo slabinfo stat swaps up
 # A hook log line of LEVEL starts with this extended regex followed by
 # "LEVEL: container ID: ". The log file also names the process:
 # "lxcfs-oci-hook[PID]: ".
-LXH_LOG_PREFIX='lxcfs-oci-hook(\[[0-9]+\])?: '
+# stderr: 'lxcfs-oci-hook: '; --log-file: 'TIMESTAMP lxcfs-oci-hook[PID]: '
+LXH_LOG_PREFIX='([0-9T:-]+Z )?lxcfs-oci-hook(\[[0-9]+\])?: '
 
 # ---- failing and skipping -------------------------------------------------
 
