@@ -34,7 +34,7 @@ static inline const char *json_quote(const char *s, char *out)
 {
 	size_t i = 0;
 
-	for (; s[i] && i < JSON_QUOTE_MAX; i++)
+	for (; i < JSON_QUOTE_MAX && s[i]; i++)
 		out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
 	strcpy(out + i, s[i] ? "..." : "");
 	return out;
@@ -73,7 +73,8 @@ static inline int json_parse_object(const char *buf, size_t len, const char *wha
 	text = malloc(len + 1);
 	if (!text)
 		return lxh_error_set(err, ENOMEM, "%s", what);
-	memcpy(text, buf, len);
+	if (len) /* memcpy() from NULL is undefined even for 0 bytes */
+		memcpy(text, buf, len);
 	text[len] = '\0';
 
 	tree = yajl_tree_parse(text, errbuf, sizeof(errbuf));

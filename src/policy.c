@@ -118,7 +118,6 @@ int policy_parse_files(const char *value, lxfile_mask *out, struct lxh_error *er
 		return lxh_error_set(err, 0, "annotation " ANNOTATION_FILES ": no value");
 	for (;;) {
 		const char *start = p, *end;
-		int id;
 
 		while (*p && *p != ',')
 			p++;
@@ -128,7 +127,7 @@ int policy_parse_files(const char *value, lxfile_mask *out, struct lxh_error *er
 		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
 			end--;
 		if (end > start) {
-			id = find_target(start, (size_t)(end - start));
+			int id = find_target(start, (size_t)(end - start));
 			if (id < 0)
 				return lxh_error_set(err, 0,
 						     "annotation " ANNOTATION_FILES
@@ -173,11 +172,11 @@ int policy_decide(const struct kv_list *state_ann, const struct kv_list *spec_an
 {
 	const char *enable = lookup(state_ann, spec_ann, ANNOTATION_ENABLE);
 	const char *files = lookup(state_ann, spec_ann, ANNOTATION_FILES);
-	char quoted[QUOTE_MAX + 4];
-	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if (enable) {
+		char quoted[QUOTE_MAX + 4];
+
 		if (policy_parse_bool(enable, &out->enabled) < 0)
 			return lxh_error_set(err, 0,
 					     "annotation " ANNOTATION_ENABLE
@@ -195,7 +194,8 @@ int policy_decide(const struct kv_list *state_ann, const struct kv_list *spec_an
 		return 0;
 
 	if (files) {
-		ret = policy_parse_files(files, &out->files, err);
+		int ret = policy_parse_files(files, &out->files, err);
+
 		if (ret < 0)
 			return ret;
 		out->explicit_files = true;

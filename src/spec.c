@@ -75,7 +75,6 @@ int path_clean(const char *in, char *out, size_t size)
 int oci_rootfs_path(const char *bundle, const char *root, char **out, struct lxh_error *err)
 {
 	cleanup_free char *path = NULL;
-	size_t size;
 	int ret;
 
 	*out = NULL;
@@ -89,7 +88,8 @@ int oci_rootfs_path(const char *bundle, const char *root, char **out, struct lxh
 		if (!bundle || bundle[0] != '/')
 			return lxh_error_set(err, 0, "root path \"%s\" is relative and the bundle \"%s\" is not absolute",
 					     root, bundle ? bundle : "");
-		size = strlen(bundle) + 1 + strlen(root) + 1;
+		size_t size = strlen(bundle) + 1 + strlen(root) + 1;
+
 		path = malloc(size);
 		if (!path)
 			return lxh_error_set(err, ENOMEM, "root path");

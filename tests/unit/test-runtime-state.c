@@ -142,6 +142,11 @@ static void test_runc_deep(void)
 	json[0] = '\0';
 	ret = runtime_parse_runc_state(json, 0, &c, &err);
 	ok(ret < 0, "zero bytes are refused");
+	/* -fanalyzer found the NULL buffer reaching memcpy() (undefined even for 0 bytes) from scan_root(). */
+	ret = runtime_parse_runc_state(NULL, 0, &c, &err);
+	ok(ret < 0 && c.id == NULL, "no buffer at all (NULL, 0): refused, not copied from");
+	ret = runtime_parse_crun_status(NULL, 0, "x", &c, &err);
+	ok(ret < 0 && c.id == NULL, "crun: no buffer at all (NULL, 0): refused");
 }
 
 static void test_crun_fixture(void)

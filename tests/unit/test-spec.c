@@ -203,6 +203,14 @@ static void test_bad(void)
 		   "refused: %s (%s)", bad[i].what, err.msg);
 		ok(spec.root_path == NULL && spec.mount_dests == NULL && spec.n_mounts == 0, "  and nothing is left allocated");
 	}
+	{
+		struct lxh_error err = { 0 };
+		struct oci_spec spec;
+
+		/* -fanalyzer: memcpy() from a NULL buffer is undefined even for 0 bytes (UBSan aborts on it). */
+		ok(oci_spec_parse(NULL, 0, &spec, &err) < 0 && spec.root_path == NULL,
+		   "no buffer at all (NULL, 0) is refused, not copied from");
+	}
 }
 
 /* A bundle directory made for one test and removed after it. */
