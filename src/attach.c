@@ -332,12 +332,11 @@ static int repair_target(const struct repair_request *req, const struct containe
 			 struct source *s, struct repair_result *res, struct lxh_error *err)
 {
 	struct attach_request areq = { .lxcfs = *req->lxcfs };
-	int rc;
 
 	for (int layer = 0; layer <= NS_MAX_LAYERS; layer++) {
 		cleanup_target struct target t = TARGET_INIT;
+		int rc = target_open(cfs, f, &t, err);
 
-		rc = target_open(cfs, f, &t, err);
 		if (rc == -EXDEV) {
 			if (!t.name || !top_is_lxcfs(&t, req->view, req->lxcfs->dev))
 				return lxh_error_set(err, 0, "%s: a mount that is not lxcfs covers it: left alone", f->target);

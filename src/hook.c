@@ -27,7 +27,6 @@ int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err
 	struct policy_decision decision;
 	struct inject_request inj = { 0 };
 	struct plan plan;
-	char list[512];
 	size_t len;
 	int rc;
 
@@ -70,6 +69,8 @@ int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err
 
 	plan_build(&decision, spec.mount_dests, spec.n_mounts, &plan);
 	if (plan.left_to_spec) {
+		char list[512];
+
 		lxfile_mask_describe(plan.left_to_spec, list, sizeof(list));
 		log_info("left to the spec's own mounts: %s", list);
 	}

@@ -46,6 +46,7 @@ static int lxcfs_missing(const struct inject_request *r, struct lxh_error *err)
 int inject_lxcfs(const struct inject_request *r, lxfile_mask *mounted, struct lxh_error *err)
 {
 	cleanup_pin struct pinned_proc proc = PINNED_PROC_INIT;
+	/* cppcheck-suppress variableScope ; req.rootfs.rootfd borrows it until the function returns */
 	cleanup_close int root = -1;
 	struct attach_request req = { 0 };
 	struct attach_result res;

@@ -65,7 +65,6 @@ void log_msg(enum log_level level, int errnum, const char *fmt, ...)
 	static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 	char line[2048];
 	int n, saved = errno;
-	va_list ap;
 
 	if (!log_enabled(level))
 		return;
@@ -73,6 +72,8 @@ void log_msg(enum log_level level, int errnum, const char *fmt, ...)
 	if (container[0] && n >= 0 && (size_t)n < sizeof(line))
 		n += snprintf(line + n, sizeof(line) - (size_t)n, "container %s: ", container);
 	if (n >= 0 && (size_t)n < sizeof(line)) {
+		va_list ap;
+
 		va_start(ap, fmt);
 		n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 		va_end(ap);

@@ -149,6 +149,7 @@ pid_t lxcfs_daemon_pid(const struct lxcfs_mount *m)
 
 	if (!d)
 		return 0;
+	/* cppcheck-suppress readdirCalled ; readdir_r() is deprecated, readdir() is safe on a DIR of our own */
 	while (!found && (de = readdir(d))) {
 		char file[300], comm[32] = "";
 		cleanup_close int fd = -1;

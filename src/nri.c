@@ -28,16 +28,15 @@ static int dup_string(yajl_val obj, const char *key, bool required, char **out, 
 static int parse_conf(yajl_val conf, struct nri_conf *c, struct lxh_error *err)
 {
 	yajl_val t;
-	int rc;
 
 	if (json_absent(conf))
 		return 0;
 	if (!YAJL_IS_OBJECT(conf))
 		return lxh_error_set(err, 0, WHAT ": \"conf\" must be an object");
-	if ((rc = dup_string(conf, "lxcfs-root", false, &c->lxcfs_root, err)) < 0 ||
-	    (rc = dup_string(conf, "default", false, &c->def, err)) < 0 ||
-	    (rc = dup_string(conf, "on-missing", false, &c->on_missing, err)) < 0 ||
-	    (rc = dup_string(conf, "log-level", false, &c->log_level, err)) < 0)
+	if (dup_string(conf, "lxcfs-root", false, &c->lxcfs_root, err) < 0 ||
+	    dup_string(conf, "default", false, &c->def, err) < 0 ||
+	    dup_string(conf, "on-missing", false, &c->on_missing, err) < 0 ||
+	    dup_string(conf, "log-level", false, &c->log_level, err) < 0)
 		return lxh_error_wrap(err, "conf");
 	t = json_get(conf, "timeout", yajl_t_any);
 	if (!json_absent(t)) {

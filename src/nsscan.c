@@ -216,6 +216,7 @@ int ns_scan(const pid_t *pids, size_t n_pids, dev_t live_dev, struct ns_list *ou
 
 		if (!d)
 			return lxh_error_errno(err, "cannot list /proc");
+		/* cppcheck-suppress readdirCalled ; readdir_r() is deprecated, readdir() is safe on a DIR of our own */
 		while ((de = readdir(d))) {
 			if (!isdigit((unsigned char)de->d_name[0]))
 				continue;

@@ -103,9 +103,11 @@ static int scan_root(const char *root, struct rt_list *out)
 
 	if (rootfd < 0)
 		return 0;
-	d = fdopendir(move_fd(rootfd));
+	d = fdopendir(rootfd);
 	if (!d)
-		return 0;
+		return 0; /* rootfd is still ours: its cleanup closes it */
+	rootfd = -1; /* closedir() closes it now */
+	/* cppcheck-suppress readdirCalled ; readdir_r() is deprecated, readdir() is safe on a DIR of our own */
 	while ((de = readdir(d))) {
 		cleanup_close int cdir = -1;
 		cleanup_free char *buf = NULL;

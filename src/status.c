@@ -69,7 +69,6 @@ static int print_json(const struct lxcfs_mount *live, pid_t daemon, const struct
 	__attribute__((cleanup(gen_free))) yajl_gen g = yajl_gen_alloc(NULL);
 	const unsigned char *out;
 	size_t len;
-	char dev[32];
 
 	if (!g)
 		return lxh_error_set(err, ENOMEM, "status --json");
@@ -77,6 +76,8 @@ static int print_json(const struct lxcfs_mount *live, pid_t daemon, const struct
 	yajl_gen_map_open(g);
 	GEN_STR(g, "lxcfs");
 	if (live) {
+		char dev[32];
+
 		yajl_gen_map_open(g);
 		GEN_STR(g, "path");
 		GEN_STR(g, live->path);
