@@ -577,6 +577,10 @@ container_exec() {
 	local id=$1 rt
 	shift
 	rt=$(lxh_container_runtime "$id") || { fail "unknown container $id"; return 1; }
+	if [ "$rt" = podman ]; then
+		timeout -k 5 "$LXH_RUNTIME_TIMEOUT" podman exec "$id" "$@" </dev/null 3>&-
+		return
+	fi
 	lxh_runtime_cmd "$rt" || return 1
 	timeout -k 5 "$LXH_RUNTIME_TIMEOUT" "${LXH_CMD[@]}" exec "$id" "$@" </dev/null 3>&-
 }
@@ -592,7 +596,12 @@ container_state() {
 # container_pid ID: the container's init as the host sees it.
 container_pid() {
 	local pid
-	pid=$(container_state "$1" | jq -r .pid) || return 1
+	if [ "$(lxh_container_runtime "$1")" = podman ]; then
+		pid=$(timeout -k 5 "$LXH_RUNTIME_TIMEOUT" podman inspect --format '{{.State.Pid}}' "$1" \
+			</dev/null 3>&-) || return 1
+	else
+		pid=$(container_state "$1" | jq -r .pid) || return 1
+	fi
 	[ -n "$pid" ] && [ "$pid" != null ] && [ "$pid" -gt 0 ] ||
 		{ fail "no pid for container $1"; return 1; }
 	echo "$pid"
@@ -629,6 +638,7 @@ cleanup_containers() {
 
 # podman_hooks_dir [EXTRA HOOK ARGS...]: a hooks directory holding the built
 # registration, pointed at $HOOK_BIN and the private lxcfs. Sets PODMAN_HOOKS_DIR.
+# shellcheck disable=SC2120 # the arguments are for tests that need them
 podman_hooks_dir() {
 	local args
 	require_hooks_json || return 1
@@ -640,7 +650,9 @@ podman_hooks_dir() {
 }
 
 # podman_run [PODMAN RUN OPTIONS...] -- CMD...: run CMD in a busybox container
-# (256 MiB, cpuset 0) with the hooks of PODMAN_HOOKS_DIR, in the foreground.
+# (256 MiB, cpuset 0) with the hooks of PODMAN_HOOKS_DIR, in the foreground
+# (or, with -d among the options, detached: container_exec, container_pid and
+# cleanup_containers then know it by the name left in PODMAN_NAME).
 podman_run() {
 	local opts=() name rootfs
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
@@ -649,6 +661,7 @@ podman_run() {
 	done
 	shift
 	name="${LXH_ID_PREFIX}podman-$$-$RANDOM"
+	PODMAN_NAME=$name
 	rootfs="$BATS_TEST_TMPDIR/rootfs-$name"
 	# podman writes /etc/hosts and friends into the rootfs: use a copy.
 	cp -a "$LXH_ROOTFS" "$rootfs" || return 1
@@ -759,6 +772,208 @@ assert_refused() {
 		hook_lines error <<<"$text" | grep -qiE -e "$pat" ||
 			{ fail "the hook's error does not match /$pat/"; return 1; }
 	done
+}
+
+# ---- remount, status and invoke (issues 3 and 6) ---------------------------
+
+# check-legacy: the classic bind path is forced. remount and invoke reach
+# containers that are already pivoted, where that path has no safe way in:
+# there they must refuse, say why, and change nothing.
+lxh_legacy() {
+	[ "${LXCFS_OCI_HOOK_MOUNT_API:-}" = legacy ]
+}
+
+# What the refusal on the legacy path names (extended regex).
+LXH_LEGACY_REFUSAL='open_tree/move_mount'
+
+# hook_remount [ARGS...]: `lxcfs-oci-hook remount` on the private lxcfs with the
+# options every hook run gets (hook_args). Tests always pass --pid: without it
+# remount would also rebind other lxcfs users' containers on this host (their
+# mounts are "stale" next to this test's lxcfs) to this test's lxcfs.
+hook_remount() {
+	local args
+	mapfile -t args < <(hook_args)
+	timeout -k 5 120 "$HOOK_BIN" remount "${args[@]}" "$@" </dev/null 3>&-
+}
+
+# hook_status [ARGS...]: `lxcfs-oci-hook status` against the private lxcfs.
+hook_status() {
+	timeout -k 5 60 "$HOOK_BIN" status --lxcfs-root "$LXCFS_DIR" "$@" </dev/null 3>&-
+}
+
+# pid_args PID...: "--pid PID" for each, one word a line (for mapfile).
+pid_args() {
+	local p
+	for p in "$@"; do
+		printf -- '--pid\n%s\n' "$p"
+	done
+}
+
+# remount_summary: the summary line in $output, without its timing.
+remount_summary() {
+	grep -E '^remount: .* in [0-9]+([.][0-9]+)? ms$' <<<"$output" | tail -n 1 |
+		sed -E 's/ in [0-9]+([.][0-9]+)? ms$//'
+}
+
+# assert_summary EXPECTED: after `run hook_remount`, the summary line (without
+# " in X ms") is EXPECTED.
+assert_summary() {
+	local got
+	got=$(remount_summary)
+	[ "$got" = "$1" ] || { fail "remount summary: got '$got', expected '$1'"; return 1; }
+}
+
+# lxcfs_snapshot PID...: the fuse.lxcfs entries of each PID's namespace, to
+# compare before and after a run that must change nothing.
+lxcfs_snapshot() {
+	local p
+	for p in "$@"; do
+		lxcfs_entries "/proc/$p/mountinfo" | sed "s|^|$p |"
+	done
+}
+
+# assert_snapshot_unchanged BEFORE PID...: lxcfs_snapshot PID... is BEFORE.
+assert_snapshot_unchanged() {
+	local before=$1 now
+	shift
+	now=$(lxcfs_snapshot "$@")
+	if [ "$now" != "$before" ]; then
+		echo "lxcfs mounts changed (pid dev root mountpoint options):" >&2
+		diff <(echo "$before") <(echo "$now") >&2
+		return 1
+	fi
+}
+
+# container_memtotal ID: MemTotal (kB) as the container reads it.
+container_memtotal() {
+	# shellcheck disable=SC2016 # awk's, not the shell's
+	container_exec "$1" awk '/^MemTotal:/ { print $2 }' /proc/meminfo
+}
+
+# assert_memtotal ID KB
+assert_memtotal() {
+	local got
+	got=$(container_memtotal "$1" 2>&1)
+	[ "$got" = "$2" ] || { fail "container $1 reads MemTotal '$got', expected $2"; return 1; }
+}
+
+# assert_readable ID FILE...: the container reads every FILE without an error.
+assert_readable() {
+	local id=$1 out
+	shift
+	# shellcheck disable=SC2016 # expanded in the container
+	out=$(container_exec "$id" sh -c 'for f; do cat "$f" >/dev/null || exit 1; done' sh "$@" 2>&1) ||
+		{ fail "container $id cannot read all of $*: $out"; return 1; }
+}
+
+# assert_enotconn ID [FILE]: reading FILE (default /proc/meminfo) in the
+# container fails the way a dead lxcfs makes it fail.
+assert_enotconn() {
+	local out
+	if out=$(container_exec "$1" cat "${2:-/proc/meminfo}" 2>&1); then
+		fail "container $1 reads ${2:-/proc/meminfo}; expected ENOTCONN from a dead lxcfs"
+		return 1
+	fi
+	[[ "$out" == *"Transport endpoint is not connected"* ]] ||
+		{ fail "container $1: expected ENOTCONN, got: $out"; return 1; }
+}
+
+# assert_repaired ID FILE...: after a remount, the container has exactly FILE...
+# from the live lxcfs, one mount each, reads them all and its own MemTotal.
+assert_repaired() {
+	local id=$1 pid
+	shift
+	pid=$(container_pid "$id") || return 1
+	assert_from_lxcfs "$pid" "$@" || return 1
+	assert_lxcfs_mounts_are "$pid" "$@" || return 1
+	assert_readable "$id" "$@" || return 1
+	case " $* " in
+	*" /proc/meminfo "*) assert_memtotal "$id" "$LXH_MEM_LIMIT_KB" ;;
+	esac
+}
+
+# start_fleet RUNTIME...: one container per argument (runc, crun or podman),
+# annotated lxcfsEnable=true, the hook at createRuntime. Sets FLEET_IDS and
+# FLEET_PIDS, in the order given.
+start_fleet() {
+	local rt i=0 pid
+	FLEET_IDS=() FLEET_PIDS=()
+	for rt in "$@"; do
+		i=$((i + 1))
+		case $rt in
+		podman)
+			# shellcheck disable=SC2119 # no extra hook arguments
+			podman_hooks_dir || return 1
+			podman_run -d --annotation io.kubernetes.container.lxcfsEnable=true -- sleep 1000 >/dev/null ||
+				return 1
+			FLEET_IDS+=("$PODMAN_NAME")
+			;;
+		*)
+			make_bundle "fleet-$i-$rt" --enable || return 1
+			run_container "$rt" || return 1
+			FLEET_IDS+=("$CID")
+			;;
+		esac
+		pid=$(container_pid "${FLEET_IDS[-1]}") || return 1
+		FLEET_PIDS+=("$pid")
+	done
+}
+
+# status_entry PID: the namespaces[] entry of PID in $output (status --json).
+status_entry() {
+	jq -ce --argjson p "$1" '.namespaces[] | select(.pid == $p)' <<<"$output"
+}
+
+# assert_status_entry PID CONTAINER STATE FILES STALE STACKED: PID's entry in
+# $output (status --json); the lists are space-separated paths, compared as
+# sets. CONTAINER "*" matches any name.
+assert_status_entry() {
+	local pid=$1 entry
+	entry=$(status_entry "$pid") || { fail "status --json lists no namespace for pid $pid"; return 1; }
+	jq -e --arg c "$2" --arg s "$3" --arg f "$4" --arg st "$5" --arg sk "$6" '
+		def set($x): $x | split(" ") | map(select(. != "")) | sort;
+		($c == "*" or .container == $c) and .state == $s and (.files | sort) == set($f)
+		and (.stale | sort) == set($st) and (.stacked | sort) == set($sk)' <<<"$entry" >/dev/null ||
+		{
+			fail "status entry of pid $pid is $entry; expected container $2, state $3," \
+				"files [$4], stale [$5], stacked [$6]"
+			return 1
+		}
+}
+
+# assert_status_exit: after `run status --json`, the exit status is 0 when every
+# namespace listed is ok, else 1. Containers of other users of this host whose
+# mounts come from another lxcfs are stale next to ours: the expected status
+# follows from the document rather than being assumed.
+assert_status_exit() {
+	local bad
+	bad=$(jq '[.namespaces[] | select(.state != "ok")] | length' <<<"$output") ||
+		{ fail "status --json printed no valid JSON"; return 1; }
+	if [ "$bad" -eq 0 ]; then
+		[ "$status" -eq 0 ] || { fail "status exit $status with every namespace ok"; return 1; }
+	else
+		[ "$status" -eq 1 ] || { fail "status exit $status with $bad namespaces not ok"; return 1; }
+	fi
+}
+
+# assert_remount_refused_legacy BEFORE PID...: after `run --separate-stderr
+# hook_remount` on the legacy path: exit 1, an error naming what the path lacks,
+# no mount counted as repaired or adopted, and every PID's lxcfs mounts as in
+# BEFORE (lxcfs_snapshot). Whether the refusal comes per container or once up
+# front is the program's choice.
+assert_remount_refused_legacy() {
+	local before=$1 summary rc=0
+	shift
+	[ "$status" -eq 1 ] || { fail "remount exit $status on the legacy path; expected 1"; return 1; }
+	hook_lines error <<<"$stderr" | grep -qE "$LXH_LEGACY_REFUSAL" ||
+		{ echo "no error line matching /$LXH_LEGACY_REFUSAL/" >&2; rc=1; }
+	summary=$(remount_summary)
+	if [ -n "$summary" ] && ! grep -qE ' 0 mounts repaired in 0 containers(, 0 containers adopted \(0 mounts\))?, [0-9]+ failed$' <<<"$summary"; then
+		echo "the summary counts repairs on the legacy path: $summary" >&2
+		rc=1
+	fi
+	assert_snapshot_unchanged "$before" "$@" || rc=1
+	return $rc
 }
 
 # ---- setup and teardown ---------------------------------------------------
