@@ -26,8 +26,8 @@ TEST_PKGS="lxcfs runc crun podman conmon golang-github-containers-common
 	containernetworking-plugins uidmap busybox-static jq bats fuse3
 	util-linux procps coreutils"
 
-# Memory checking of the unit tests.
-CHECK_PKGS="valgrind"
+# make check-valgrind, make fuzz (clang and its runtime, which clang only recommends), make analyze.
+CHECK_PKGS="valgrind clang libclang-rt-14-dev cppcheck"
 
 PKGS="$BUILD_PKGS $TEST_PKGS $CHECK_PKGS"
 
