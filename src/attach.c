@@ -102,7 +102,7 @@ static int attach_legacy(const struct attach_request *req, const struct containe
 	if (root < 0)
 		return lxh_error_errno(err, "lxcfs at %s is not visible in the container's mount namespace", req->lxcfs.path);
 	if (!is_lxcfs_fd(root, req->lxcfs.dev))
-		return lxh_error_set(err, ENOENT, "%s in the container's mount namespace is not the live lxcfs", req->lxcfs.path);
+		return lxh_error_code(err, ENOENT, "%s in the container's mount namespace is not the live lxcfs", req->lxcfs.path);
 	src = lxcfs_open_source(root, &req->lxcfs, f->source, f->is_dir, err);
 	if (src < 0)
 		return src;
@@ -149,9 +149,9 @@ static int verify(const struct attach_request *req, const struct lxfile *f, cons
 	if (fd < 0)
 		return lxh_error_set(err, -fd, "verify %s", f->target);
 	if (!is_lxcfs_fd(fd, req->lxcfs.dev))
-		return lxh_error_set(err, EIO, "verify %s: the file now there is not the lxcfs file", f->target);
+		return lxh_error_code(err, EIO, "verify %s: the file now there is not the lxcfs file", f->target);
 	if (fstatfs(fd, &sfs) < 0 || !(sfs.f_flags & ST_RDONLY))
-		return lxh_error_set(err, EIO, "verify %s: the mount is not read-only", f->target);
+		return lxh_error_code(err, EIO, "verify %s: the mount is not read-only", f->target);
 	return 0;
 }
 
@@ -215,8 +215,8 @@ int attach_in_worker(const struct attach_request *req, struct attach_result *res
 		rc = target_open(&cfs, f, &tgt[i], err);
 		if (rc == -ENOENT) {
 			if (required) {
-				rc = lxh_error_set(err, ENOENT, "the container has no %s (named in %s)", f->target,
-						   ANNOTATION_FILES);
+				rc = lxh_error_code(err, ENOENT, "the container has no %s (named in %s)", f->target,
+						    ANNOTATION_FILES);
 				goto out;
 			}
 			log_debug("the container has no %s: skipped", f->target);
@@ -347,7 +347,7 @@ static int repair_target(const struct repair_request *req, const struct containe
 			continue;
 		}
 		if (rc == -ENOENT)
-			return lxh_error_set(err, ENOENT, "%s: not found in the container", f->target);
+			return lxh_error_code(err, ENOENT, "%s: not found in the container", f->target);
 		if (rc < 0)
 			return rc;
 		/* The genuine procfs/sysfs file again: one fresh layer goes on. */
@@ -390,10 +390,13 @@ int repair_in_namespace(const struct repair_request *req, struct repair_result *
 		return lxh_error_errno(err, "cannot open the root of process %d", (int)req->pid);
 	hint.rootfd = root;
 
+	/* Never detach what cannot be replaced: after pivot_root only a detached clone can go on. */
+	if (!kernel_features()->mount_api)
+		return lxh_error_set(err, 0, "this kernel has no open_tree/move_mount (or --mount-api legacy): after pivot_root there is no safe classic bind; nothing changed");
 	for (int id = 0; id < LXF_COUNT; id++) {
 		if (!(todo & LXF_BIT(id)))
 			continue;
-		rc = source_prepare(req->lxcfs_root, req->lxcfs, &lxfiles[id], !kernel_features()->mount_api, &src[id], err);
+		rc = source_prepare(req->lxcfs_root, req->lxcfs, &lxfiles[id], false, &src[id], err);
 		if (rc < 0)
 			goto out;
 	}
@@ -412,7 +415,7 @@ int repair_in_namespace(const struct repair_request *req, struct repair_result *
 	}
 	back = setns(req->host_ns_fd, CLONE_NEWNS);
 	if (back < 0 && rc == 0)
-		rc = lxh_error_set(err, ENOTRECOVERABLE, "cannot return to the host's mount namespace");
+		rc = lxh_error_code(err, ENOTRECOVERABLE, "cannot return to the host's mount namespace");
 out:
 	for (size_t i = 0; i < LXF_COUNT; i++) {
 		close_fd(&src[i].fd);

@@ -24,6 +24,17 @@ int lxh_error_set(struct lxh_error *err, int errnum, const char *fmt, ...)
 	return -err->code;
 }
 
+int lxh_error_code(struct lxh_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	err->code = code > 0 ? code : EINVAL;
+	return -err->code;
+}
+
 int lxh_error_wrap(struct lxh_error *err, const char *fmt, ...)
 {
 	char prefix[512], old[sizeof(err->msg)];

@@ -18,6 +18,12 @@ struct lxh_error {
 /* Set @err from a printf format. @errnum > 0 appends ": strerror(errnum)". Returns: -errnum (or -EINVAL). */
 int lxh_error_set(struct lxh_error *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * Set @err to a message that already says what happened, with @code (> 0) for callers
+ * to test, and no strerror appended. Returns: -code.
+ */
+int lxh_error_code(struct lxh_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Same as lxh_error_set(err, errno, ...): use only right after a failed syscall. */
 #define lxh_error_errno(err, ...) lxh_error_set((err), errno, __VA_ARGS__)
 

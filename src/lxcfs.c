@@ -14,6 +14,8 @@
 #include "resolve.h"
 #include "spec.h"
 #include "util.h"
+#include "worker.h"
+#include "io.h"
 
 #ifndef FUSE_SUPER_MAGIC
 #define FUSE_SUPER_MAGIC 0x65735546
@@ -83,8 +85,8 @@ int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *er
 	}
 	if (best < 0) {
 		if (root)
-			return lxh_error_set(err, ENOENT, "no lxcfs mounted at %s", wanted);
-		return lxh_error_set(err, ENOENT, "no lxcfs mounted (no %s mount at /var/lib/lxcfs, /var/lib/lxc/lxcfs or elsewhere)",
+			return lxh_error_code(err, ENOENT, "no lxcfs mounted at %s", wanted);
+		return lxh_error_code(err, ENOENT, "no lxcfs mounted (no %s mount at /var/lib/lxcfs, /var/lib/lxc/lxcfs or elsewhere)",
 				     LXCFS_FSTYPE);
 	}
 	return 0;
@@ -103,7 +105,7 @@ int lxcfs_open_root(const struct lxcfs_mount *m, struct lxh_error *err)
 	if (fstat(fd, &st) < 0)
 		return lxh_error_errno(err, "lxcfs at %s is not answering", m->path);
 	if ((unsigned long)sfs.f_type != FUSE_SUPER_MAGIC || st.st_dev != m->dev)
-		return lxh_error_set(err, ENOENT, "%s is not the lxcfs mount listed in the mount table", m->path);
+		return lxh_error_code(err, ENOENT, "%s is not the lxcfs mount listed in the mount table", m->path);
 	return move_fd(fd);
 }
 
@@ -118,7 +120,7 @@ int lxcfs_open_source(int rootfd, const struct lxcfs_mount *m, const char *sourc
 	if (fstat(fd, &st) < 0)
 		return lxh_error_errno(err, "lxcfs at %s: %s", m->path, source);
 	if (st.st_dev != m->dev || (is_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
-		return lxh_error_set(err, EINVAL, "lxcfs at %s: %s is not a %s served by lxcfs", m->path, source,
+		return lxh_error_code(err, EINVAL, "lxcfs at %s: %s is not a %s served by lxcfs", m->path, source,
 				     is_dir ? "directory" : "regular file");
 	return move_fd(fd);
 }
@@ -168,4 +170,71 @@ pid_t lxcfs_daemon_pid(const struct lxcfs_mount *m)
 	}
 	closedir(d);
 	return found;
+}
+
+/* How long one check that lxcfs answers may take. */
+#define PROBE_TIMEOUT_MS 1000
+
+struct probe_msg {
+	int rc;
+	struct lxh_error error;
+};
+
+static void probe_child(void *arg, int fd)
+{
+	struct probe_msg m = { 0 };
+	int rootfd = lxcfs_open_root(arg, &m.error);
+
+	m.rc = rootfd < 0 ? rootfd : 0;
+	if (rootfd >= 0)
+		close(rootfd);
+	worker_send(fd, &m, sizeof(m));
+}
+
+static void probe_msg(const void *msg, void *ctx)
+{
+	*(struct probe_msg *)ctx = *(const struct probe_msg *)msg;
+}
+
+/* Does lxcfs answer? Asked from a killable child: a hung lxcfs must not hang us. */
+int lxcfs_probe(const struct lxcfs_mount *m, struct lxh_error *err)
+{
+	struct probe_msg res = { .rc = -EIO };
+	int rc = worker_run(probe_child, (void *)m, sizeof(res), probe_msg, &res, now_ms() + PROBE_TIMEOUT_MS);
+
+	if (rc == -ETIMEDOUT)
+		return lxh_error_set(err, 0, "lxcfs at %s is not answering", m->path);
+	if (rc < 0)
+		return lxh_error_set(err, -rc, "cannot check lxcfs at %s", m->path);
+	if (res.rc < 0)
+		*err = res.error;
+	return res.rc;
+}
+
+int lxcfs_live_devices(struct lxcfs_live_set *out, struct lxh_error *err)
+{
+	cleanup_table struct libmnt_table *tb = mnt_new_table();
+	cleanup_iter struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	int rc;
+
+	out->n = 0;
+	if (!tb || !it)
+		return lxh_error_set(err, ENOMEM, "cannot read the mount table");
+	rc = mnt_table_parse_file(tb, "/proc/self/mountinfo");
+	if (rc < 0)
+		return lxh_error_set(err, -rc, "cannot parse /proc/self/mountinfo");
+	while (mnt_table_next_fs(tb, it, &fs) == 0 && out->n < LXCFS_MAX_LIVE) {
+		const char *type = mnt_fs_get_fstype(fs), *target = mnt_fs_get_target(fs);
+		struct lxcfs_mount m;
+		struct lxh_error ignored;
+
+		if (!type || !target || strcmp(type, LXCFS_FSTYPE) != 0 ||
+		    strnprintf(m.path, sizeof(m.path), "%s", target) < 0)
+			continue;
+		m.dev = mnt_fs_get_devno(fs);
+		if (!lxcfs_live_has(out, m.dev) && lxcfs_probe(&m, &ignored) == 0)
+			out->devs[out->n++] = m.dev;
+	}
+	return 0;
 }

@@ -49,7 +49,8 @@ static void note_dev(struct ns_lxcfs_view *v, dev_t dev)
 		v->devs[v->n_devs++] = dev;
 }
 
-int ns_view_from_mountinfo(const char *path, dev_t live_dev, struct ns_lxcfs_view *view, struct lxh_error *err)
+int ns_view_from_mountinfo(const char *path, const struct lxcfs_live_set *live, struct ns_lxcfs_view *view,
+			   struct lxh_error *err)
 {
 	/* No cache: it would resolve symlinks in paths that belong to a container. */
 	__attribute__((cleanup(table_free))) struct libmnt_table *tb = mnt_new_table();
@@ -76,7 +77,7 @@ int ns_view_from_mountinfo(const char *path, dev_t live_dev, struct ns_lxcfs_vie
 		view->files |= LXF_BIT(id);
 		if (++view->layers[id] > 1)
 			view->stacked |= LXF_BIT(id);
-		if (dev != live_dev || !live_dev)
+		if (!lxcfs_live_has(live, dev))
 			view->stale |= LXF_BIT(id);
 		note_dev(view, dev);
 	}
@@ -155,7 +156,7 @@ static bool mentions_lxcfs(const char *path)
 	return false;
 }
 
-static int consider(pid_t pid, dev_t live_dev, ino_t self_ns, struct ino_set *seen, struct ns_list *out,
+static int consider(pid_t pid, const struct lxcfs_live_set *live, ino_t self_ns, struct ino_set *seen, struct ns_list *out,
 		    bool must_exist, struct lxh_error *err)
 {
 	struct ns_lxcfs_view view;
@@ -173,7 +174,7 @@ static int consider(pid_t pid, dev_t live_dev, ino_t self_ns, struct ino_set *se
 		return -EINVAL;
 	if (!mentions_lxcfs(path))
 		return 0;
-	rc = ns_view_from_mountinfo(path, live_dev, &view, err);
+	rc = ns_view_from_mountinfo(path, live, &view, err);
 	if (rc < 0)
 		return must_exist ? rc : (lxh_error_clear(err), 0);
 	if (!view.files)
@@ -194,7 +195,8 @@ static int pid_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int ns_scan(const pid_t *pids, size_t n_pids, dev_t live_dev, struct ns_list *out, struct lxh_error *err)
+int ns_scan(const pid_t *pids, size_t n_pids, const struct lxcfs_live_set *live, struct ns_list *out,
+	    struct lxh_error *err)
 {
 	struct ino_set seen = { 0 };
 	ino_t self_ns;
@@ -207,7 +209,7 @@ int ns_scan(const pid_t *pids, size_t n_pids, dev_t live_dev, struct ns_list *ou
 
 	if (pids) {
 		for (size_t i = 0; i < n_pids && rc == 0; i++)
-			rc = consider(pids[i], live_dev, self_ns, &seen, out, true, err);
+			rc = consider(pids[i], live, self_ns, &seen, out, true, err);
 	} else {
 		__attribute__((cleanup(dir_free))) DIR *d = opendir("/proc");
 		pid_t *all = NULL;
@@ -233,7 +235,7 @@ int ns_scan(const pid_t *pids, size_t n_pids, dev_t live_dev, struct ns_list *ou
 		/* Lowest pid first: a namespace is then named by its oldest process, usually the container's init. */
 		qsort(all, n, sizeof(*all), pid_cmp);
 		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = consider(all[i], live_dev, self_ns, &seen, out, false, err);
+			rc = consider(all[i], live, self_ns, &seen, out, false, err);
 		free(all);
 	}
 	free(seen.slots);

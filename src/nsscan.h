@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "lxcfs.h"
 #include "policy.h"
 
 #define NS_MAX_LAYERS 32
@@ -29,10 +30,11 @@ struct ns_lxcfs_view {
  * ns_view_from_mountinfo - read a mountinfo file (as /proc/PID/mountinfo shows it: mount
  * points relative to PID's root) and fill @view for the supported targets. Pure parsing
  * with libmount; mounts elsewhere (the host's own lxcfs mount point, say) are ignored.
- * @live_dev: the live lxcfs device, or 0 when none is mounted (every layer is then stale).
+ * @live: devices of the lxcfs mounts that answer (NULL or empty: every layer is stale).
  * Returns: 0, or a negative errno with @err filled.
  */
-int ns_view_from_mountinfo(const char *path, dev_t live_dev, struct ns_lxcfs_view *view, struct lxh_error *err);
+int ns_view_from_mountinfo(const char *path, const struct lxcfs_live_set *live, struct ns_lxcfs_view *view,
+			   struct lxh_error *err);
 
 /* True when the view needs a repair: a stale layer, or layers stacked by earlier binds. */
 static inline bool ns_view_needs_repair(const struct ns_lxcfs_view *v) { return (v->stale | v->stacked) != 0; }
@@ -55,7 +57,8 @@ struct ns_list {
  * Returns: 0, or a negative errno with @err filled (a process vanishing mid-scan is not an error;
  * a --pid that does not exist is).
  */
-int ns_scan(const pid_t *pids, size_t n_pids, dev_t live_dev, struct ns_list *out, struct lxh_error *err);
+int ns_scan(const pid_t *pids, size_t n_pids, const struct lxcfs_live_set *live, struct ns_list *out,
+	    struct lxh_error *err);
 void ns_list_free(struct ns_list *l);
 
 #endif

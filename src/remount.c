@@ -24,45 +24,6 @@
 #include "util.h"
 #include "worker.h"
 
-/* How long one check that lxcfs answers may take. */
-#define PROBE_TIMEOUT_MS 1000
-
-struct probe_msg {
-	int rc;
-	struct lxh_error error;
-};
-
-static void probe_child(void *arg, int fd)
-{
-	struct probe_msg m = { 0 };
-	int rootfd = lxcfs_open_root(arg, &m.error);
-
-	m.rc = rootfd < 0 ? rootfd : 0;
-	if (rootfd >= 0)
-		close(rootfd);
-	worker_send(fd, &m, sizeof(m));
-}
-
-static void probe_msg(const void *msg, void *ctx)
-{
-	*(struct probe_msg *)ctx = *(const struct probe_msg *)msg;
-}
-
-/* Does lxcfs answer? Asked from a killable child: a hung lxcfs must not hang us. */
-static int lxcfs_probe(struct lxcfs_mount *m, struct lxh_error *err)
-{
-	struct probe_msg res = { .rc = -EIO };
-	int rc = worker_run(probe_child, m, sizeof(res), probe_msg, &res, now_ms() + PROBE_TIMEOUT_MS);
-
-	if (rc == -ETIMEDOUT)
-		return lxh_error_set(err, 0, "lxcfs at %s is not answering", m->path);
-	if (rc < 0)
-		return lxh_error_set(err, -rc, "cannot check lxcfs at %s", m->path);
-	if (res.rc < 0)
-		*err = res.error;
-	return res.rc;
-}
-
 int lxcfs_wait_live(const char *root, int wait_s, struct lxcfs_mount *out, struct lxh_error *err)
 {
 	int64_t until = now_ms() + (int64_t)wait_s * 1000;
@@ -252,13 +213,15 @@ static void adopt(const struct rt_list *rt, const struct ns_list *ns, const stru
 int remount_run(const struct remount_options *opt, struct lxh_error *err)
 {
 	struct lxcfs_mount live;
+	struct lxcfs_live_set live_set;
 	struct ns_list ns = { 0 };
 	struct rt_list rt = { 0 };
 	struct repair_job job = { 0 };
 	unsigned repaired = 0, containers = 0, failed = 0, adopted = 0, adopted_mounts = 0;
-	int64_t start = now_ms();
+	struct timespec t0, t1;
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (opt->legacy_mount)
 		kernel_force_legacy_mount();
 	rc = lxcfs_wait_live(opt->lxcfs_root, opt->wait_s, &live, err);
@@ -266,7 +229,13 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 		return lxh_error_wrap(err, "no live lxcfs, nothing changed");
 	log_debug("live lxcfs at %s (device %u:%u)", live.path, major(live.dev), minor(live.dev));
 
-	rc = ns_scan(opt->pids, opt->n_pids, live.dev, &ns, err);
+	/* Other lxcfs instances that answer are live too: only layers on none of them are stale. */
+	rc = lxcfs_live_devices(&live_set, err);
+	if (rc < 0)
+		return rc;
+	if (!lxcfs_live_has(&live_set, live.dev) && live_set.n < LXCFS_MAX_LIVE)
+		live_set.devs[live_set.n++] = live.dev;
+	rc = ns_scan(opt->pids, opt->n_pids, &live_set, &ns, err);
 	if (rc < 0)
 		return rc;
 	if (runtime_list(opt->state_roots, opt->n_state_roots, &rt) < 0)
@@ -314,11 +283,15 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 	if (opt->adopt)
 		adopt(&rt, &ns, &live, opt, &adopted, &adopted_mounts, &failed);
 
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("remount: %zu namespaces scanned, %u mounts %srepaired in %u containers", ns.scanned, repaired,
 	       opt->dry_run ? "would be " : "", containers);
-	if (opt->adopt)
-		printf(", %u containers %sadopted (%u mounts)", adopted, opt->dry_run ? "would be " : "", adopted_mounts);
-	printf(", %u failed in %.1f ms\n", failed, (double)(now_ms() - start));
+	if (opt->adopt && opt->dry_run)
+		printf(", %u containers would be adopted", adopted);
+	else if (opt->adopt)
+		printf(", %u containers adopted (%u mounts)", adopted, adopted_mounts);
+	printf(", %u failed in %.1f ms\n", failed,
+	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	fflush(stdout);
 	rc = failed ? 1 : 0;
 out:

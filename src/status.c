@@ -120,6 +120,7 @@ static int print_json(const struct lxcfs_mount *live, pid_t daemon, const struct
 int status_run(const char *lxcfs_root, bool json, struct lxh_error *err)
 {
 	struct lxcfs_mount live;
+	struct lxcfs_live_set live_set;
 	struct ns_list ns = { 0 };
 	struct rt_list rt = { 0 };
 	bool have_live;
@@ -133,7 +134,10 @@ int status_run(const char *lxcfs_root, bool json, struct lxh_error *err)
 	lxh_error_clear(err);
 	if (have_live)
 		daemon = lxcfs_daemon_pid(&live);
-	rc = ns_scan(NULL, 0, have_live ? live.dev : 0, &ns, err);
+	rc = lxcfs_live_devices(&live_set, err);
+	if (rc < 0)
+		return rc;
+	rc = ns_scan(NULL, 0, &live_set, &ns, err);
 	if (rc < 0)
 		return rc;
 	runtime_list(NULL, 0, &rt);

@@ -65,12 +65,12 @@ static int open_root(const struct rootfs_hint *h, struct container_fs *cfs, stru
 		return 0;
 	}
 	if (!h->path)
-		return lxh_error_set(err, ENOENT, "cannot tell where the container's root is");
+		return lxh_error_code(err, ENOENT, "cannot tell where the container's root is");
 	cfs->rootfd = open(h->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cfs->rootfd < 0)
 		return lxh_error_errno(err, "cannot open the container's root %s in its mount namespace", h->path);
 	if (h->id_known && !is_rootfs(cfs->rootfd, h))
-		return lxh_error_set(err, EPERM, "%s in the container's mount namespace is not its rootfs: refusing", h->path);
+		return lxh_error_code(err, EPERM, "%s in the container's mount namespace is not its rootfs: refusing", h->path);
 	return 0;
 }
 
@@ -89,7 +89,7 @@ int container_fs_open(const struct rootfs_hint *h, struct container_fs *cfs, str
 	cfs->procfd = fd;
 	/* Only procfs may sit on /proc (runc CVE-2019-16884): anything else is the image's. */
 	if (!fd_is_fs(fd, PROC_SUPER_MAGIC) || fstat(fd, &st) < 0 || st.st_ino != PROC_ROOT_INO)
-		return lxh_error_set(err, EPERM,
+		return lxh_error_code(err, EPERM,
 				     "the container's /proc is not a procfs mount: refusing to mount over files the image controls");
 
 	fd = resolve_beneath(cfs->rootfd, "sys", O_PATH | O_DIRECTORY, false);
@@ -129,7 +129,7 @@ int target_open(const struct container_fs *cfs, const struct lxfile *f, struct t
 			int rc = t->parentfd;
 			t->parentfd = -1;
 			/* A mount on a parent (say /proc/pressure) means the runtime or spec put something there. */
-			return rc == -ENOENT ? -ENOENT : lxh_error_set(err, EXDEV, "%s: a parent directory is a mount point",
+			return rc == -ENOENT ? -ENOENT : lxh_error_code(err, EXDEV, "%s: a parent directory is a mount point",
 								       f->target);
 		}
 		if (t->parentfd < 0) {
@@ -158,7 +158,7 @@ int target_open(const struct container_fs *cfs, const struct lxfile *f, struct t
 	}
 	if (!fd_is_fs(t->fd, magic) || fstat(t->fd, &st) < 0 ||
 	    (f->is_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
-		return lxh_error_set(err, EPERM, "the container's %s is not a genuine %s %s: refusing", f->target,
+		return lxh_error_code(err, EPERM, "the container's %s is not a genuine %s %s: refusing", f->target,
 				     f->fs == LXF_FS_PROC ? "procfs" : "sysfs", f->is_dir ? "directory" : "file");
 	return 0;
 }

@@ -54,11 +54,21 @@ static char *fixture_path(const char *name)
 				    name);
 }
 
+/* One live lxcfs device, or none for 0. */
+static const struct lxcfs_live_set *live_of(dev_t live, struct lxcfs_live_set *set)
+{
+	set->n = 0;
+	if (live)
+		set->devs[set->n++] = live;
+	return set;
+}
+
 static int view_of(const char *fixture, dev_t live, struct ns_lxcfs_view *v, struct lxh_error *err)
 {
 	cleanup_free char *path = fixture_path(fixture);
+	struct lxcfs_live_set set;
 
-	return ns_view_from_mountinfo(path, live, v, err);
+	return ns_view_from_mountinfo(path, live_of(live, &set), v, err);
 }
 
 static bool has_dev(const struct ns_lxcfs_view *v, dev_t dev)
@@ -162,6 +172,16 @@ static void test_stacked(void)
 	/* Seen from before the restart, the upper layer is the unknown one. */
 	ret = view_of("mountinfo-stacked", DEV_OLD, &v, &err);
 	ok(ret == 0 && v.stale == DEFAULT_MASK && v.stacked == meminfo, "with the old device live, the others are stale");
+
+	/* Two lxcfs instances that both answer: neither's layers are stale, the stacking still needs repair. */
+	{
+		struct lxcfs_live_set both = { .devs = { DEV_OLD, DEV_NEW }, .n = 2 };
+		cleanup_free char *path = fixture_path("mountinfo-stacked");
+
+		ret = ns_view_from_mountinfo(path, &both, &v, &err);
+		ok(ret == 0 && v.stale == 0 && v.stacked == meminfo && ns_view_needs_repair(&v),
+		   "with two live instances nothing is stale, /proc/meminfo is still stacked");
+	}
 }
 
 static void test_host(void)
@@ -244,20 +264,21 @@ static char *temp_mountinfo(const char *text)
 static void test_edges(void)
 {
 	struct lxh_error err = { 0 };
+	struct lxcfs_live_set set;
 	struct ns_lxcfs_view v;
 	cleanup_free char *many = NULL;
 	cleanup_free char *path = NULL;
 	size_t cap = 64 * 200, len = 0;
 	int ret;
 
-	ret = ns_view_from_mountinfo("/nonexistent/lxh/mountinfo", DEV_OLD, &v, &err);
+	ret = ns_view_from_mountinfo("/nonexistent/lxh/mountinfo", live_of(DEV_OLD, &set), &v, &err);
 	is_int(ret, -ENOENT, "a missing file: -ENOENT");
 	like(err.msg, "/nonexistent/lxh/mountinfo", "the message names the file");
 	ok(v.files == 0 && v.n_devs == 0, "and the view is empty");
 
 	path = temp_mountinfo("");
 	lxh_error_clear(&err);
-	ret = ns_view_from_mountinfo(path, DEV_OLD, &v, &err);
+	ret = ns_view_from_mountinfo(path, live_of(DEV_OLD, &set), &v, &err);
 	ok(ret == 0 && v.files == 0, "an empty file: no mounts, no error");
 	unlink(path);
 	free(move_ptr(path));
@@ -267,7 +288,7 @@ static void test_edges(void)
 		"22 1 0:21 / /proc rw - proc proc rw\n"
 		"30 22 0:41 /proc/meminfo /proc/meminfo ro - fuse.lxcfs lxcfs rw\n"
 		"31 30 0:41 /proc/meminfo /proc/meminfo ro - fuse.lxcfs lxcfs rw\n");
-	ret = ns_view_from_mountinfo(path, DEV_OLD, &v, &err);
+	ret = ns_view_from_mountinfo(path, live_of(DEV_OLD, &set), &v, &err);
 	ok(ret == 0 && v.stacked == LXF_BIT(LXF_PROC_MEMINFO) && v.stale == 0 && v.layers[LXF_PROC_MEMINFO] == 2,
 	   "two live layers: stacked, not stale");
 	ok(v.n_devs == 1 && ns_view_needs_repair(&v), "one device; stacking alone needs repair");
@@ -279,7 +300,7 @@ static void test_edges(void)
 		"22 1 0:21 / /proc rw - proc proc rw\n"
 		"this is not a mountinfo line\n"
 		"31 22 0:41 /proc/uptime /proc/uptime ro - fuse.lxcfs lxcfs rw\n");
-	ret = ns_view_from_mountinfo(path, DEV_OLD, &v, &err);
+	ret = ns_view_from_mountinfo(path, live_of(DEV_OLD, &set), &v, &err);
 	ok(ret == 0 && v.files == LXF_BIT(LXF_PROC_UPTIME), "a garbled line does not hide the next one");
 	unlink(path);
 	free(move_ptr(path));
@@ -294,7 +315,7 @@ static void test_edges(void)
 					"%u %u 0:%u /proc/stat /proc/stat ro - fuse.lxcfs lxcfs rw\n", 100 + i,
 					i ? 99 + i : 22, 100 + i);
 	path = temp_mountinfo(many);
-	ret = ns_view_from_mountinfo(path, DEV_OLD, &v, &err);
+	ret = ns_view_from_mountinfo(path, live_of(DEV_OLD, &set), &v, &err);
 	ok(ret == 0 && v.layers[LXF_PROC_STAT] == NS_MAX_LAYERS + 8, "%u layers on one target are all counted",
 	   NS_MAX_LAYERS + 8);
 	ok(v.n_devs == NS_MAX_LAYERS, "devices recorded up to NS_MAX_LAYERS (%zu)", v.n_devs);
