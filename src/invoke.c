@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -91,6 +92,7 @@ static int handle(int64_t start_ms, struct lxh_error *err)
 	inj.status_pivoted = true;
 	inj.plan = &plan;
 	inj.reason = d.reason;
+	inj.legacy_mount = getenv("LXCFS_OCI_HOOK_MOUNT_API") && strcmp(getenv("LXCFS_OCI_HOOK_MOUNT_API"), "legacy") == 0;
 	return inject_lxcfs(&inj, NULL, err);
 }
 

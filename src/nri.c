@@ -137,6 +137,11 @@ int nri_result_write(int fd, const char *name, const char *error)
 	GEN_STR(g, "0.1");
 	GEN_STR(g, "error");
 	GEN_STR(g, error ? error : "");
+	/* containerd's v0.1 client decodes a failed plugin's stdout as {"plugin","message"}. */
+	if (error && *error) {
+		GEN_STR(g, "message");
+		GEN_STR(g, error);
+	}
 	GEN_STR(g, "metadata");
 	yajl_gen_map_open(g);
 	yajl_gen_map_close(g);
