@@ -2,7 +2,8 @@
 /*
  * fuzz-mountinfo.c - libFuzzer entry for ns_view_from_mountinfo: the input is written
  * to a memfd and read back through /proc/self/fd/N, as libmount reads a file by name.
- * The first two bytes choose the live lxcfs device (0:0 .. 0:255 and majors 0 and 1).
+ * The first byte chooses how many lxcfs instances are live (0, 1 or 2; 3: no set at all),
+ * the next byte of each is its minor (major 0, as FUSE devices are).
  */
 #include "config.h"
 
@@ -24,13 +25,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct lxh_error err = { 0 };
 	struct ns_lxcfs_view v;
+	struct lxcfs_live_set set = { .n = 0 };
+	const struct lxcfs_live_set *live = &set;
 	char path[64];
-	dev_t live = 0;
 
-	if (size >= 2) {
-		live = makedev(data[0] & 1, data[1]);
-		data += 2;
-		size -= 2;
+	if (size >= 1) {
+		unsigned n = data[0] % 4;
+
+		data++;
+		size--;
+		if (n == 3)
+			live = NULL;
+		for (unsigned i = 0; i < n && i < LXCFS_MAX_LIVE && size > 0; i++, data++, size--)
+			set.devs[set.n++] = makedev(0, data[0]);
 	}
 	if (memfd < 0) {
 		memfd = memfd_create("fuzz-mountinfo", MFD_CLOEXEC);
@@ -50,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				__builtin_trap();
 			total += v.layers[i];
 		}
-		if (!live && v.stale != v.files)
+		if ((!live || !live->n) && v.stale != v.files)
 			__builtin_trap();
 		(void)total;
 	}
