@@ -38,6 +38,7 @@ int runtime_parse_runc_state(const char *buf, size_t len, struct rt_container *o
 	cleanup_yajl yajl_val tree = NULL;
 	const char *labels_path[] = { "config", "labels", NULL };
 	yajl_val id, labels;
+	bool has_bundle = false;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -51,11 +52,13 @@ int runtime_parse_runc_state(const char *buf, size_t len, struct rt_container *o
 	for (size_t i = 0; labels && i < labels->u.array.len; i++) {
 		yajl_val l = labels->u.array.values[i];
 
-		if (YAJL_IS_STRING(l) && strncmp(l->u.string, "bundle=", 7) == 0 && !out->bundle)
+		if (YAJL_IS_STRING(l) && strncmp(l->u.string, "bundle=", 7) == 0 && !has_bundle) {
+			has_bundle = true;
 			out->bundle = strdup(l->u.string + 7);
+		}
 	}
 	out->id = strdup(id->u.string);
-	if (!out->id) {
+	if (!out->id || (has_bundle && !out->bundle)) {
 		container_clear(out);
 		return lxh_error_set(err, ENOMEM, "runc state.json");
 	}
@@ -78,7 +81,7 @@ int runtime_parse_crun_status(const char *buf, size_t len, const char *id, struc
 	bundle = json_get(tree, "bundle", yajl_t_string);
 	out->id = strdup(id);
 	out->bundle = bundle ? strdup(bundle->u.string) : NULL;
-	if (!out->id) {
+	if (!out->id || (bundle && !out->bundle)) {
 		container_clear(out);
 		return lxh_error_set(err, ENOMEM, "crun status");
 	}
@@ -201,5 +204,6 @@ void container_name(const struct rt_list *l, pid_t pid, char *buf, size_t size)
 	if (strchr(name, '-') && (strncmp(name, "crio-", 5) == 0 || strncmp(name, "libpod-", 7) == 0 ||
 				  strncmp(name, "docker-", 7) == 0 || strncmp(name, "cri-containerd-", 15) == 0))
 		name = strrchr(name, '-') + 1;
-	snprintf(buf, size, "%s", name);
+	if (*name)
+		snprintf(buf, size, "%s", name);
 }

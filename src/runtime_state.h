@@ -38,10 +38,11 @@ int runtime_list(const char *const *roots, size_t n_roots, struct rt_list *out);
 const struct rt_container *runtime_find_pid(const struct rt_list *l, pid_t pid);
 void runtime_list_free(struct rt_list *l);
 
-#endif
 
 /**
  * container_name - a name for the container of @pid: its runc/crun id when @l knows the pid,
  * else the last component of its cgroup path ("crio-<id>.scope" -> "<id>"), else "-".
  */
 void container_name(const struct rt_list *l, pid_t pid, char *buf, size_t size);
+
+#endif
