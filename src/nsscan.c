@@ -49,6 +49,49 @@ static void note_dev(struct ns_lxcfs_view *v, dev_t dev)
 		v->devs[v->n_devs++] = dev;
 }
 
+static struct libmnt_fs *find_id(struct libmnt_table *tb, int id)
+{
+	__attribute__((cleanup(iter_free))) struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *m;
+
+	while (it && mnt_table_next_fs(tb, it, &m) == 0)
+		if (mnt_fs_get_id(m) == id)
+			return m;
+	return NULL;
+}
+
+/* Is @fs covered: another mount on its mount point, on top of it, other than @except? */
+static bool covered(struct libmnt_table *tb, struct libmnt_fs *fs, struct libmnt_fs *except)
+{
+	__attribute__((cleanup(iter_free))) struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	const char *target = mnt_fs_get_target(fs);
+	int id = mnt_fs_get_id(fs);
+	struct libmnt_fs *m;
+
+	while (it && mnt_table_next_fs(tb, it, &m) == 0)
+		if (m != except && mnt_fs_get_parent_id(m) == id && str_eq(mnt_fs_get_target(m), target))
+			return true;
+	return false;
+}
+
+/*
+ * A layer hidden under a mount made later (a container that mounts a new procfs over /proc)
+ * cannot be reached, repaired or read: count only layers whose every ancestor is uncovered.
+ */
+static bool layer_visible(struct libmnt_table *tb, struct libmnt_fs *fs)
+{
+	for (int depth = 0; depth < 256; depth++) {
+		struct libmnt_fs *parent = find_id(tb, mnt_fs_get_parent_id(fs));
+
+		if (!parent || parent == fs)
+			return true; /* reached the root the process sees */
+		if (covered(tb, parent, fs))
+			return false;
+		fs = parent;
+	}
+	return false;
+}
+
 int ns_view_from_mountinfo(const char *path, const struct lxcfs_live_set *live, struct ns_lxcfs_view *view,
 			   struct lxh_error *err)
 {
@@ -72,7 +115,7 @@ int ns_view_from_mountinfo(const char *path, const struct lxcfs_live_set *live, 
 		if (!type || !target || strcmp(type, LXCFS_FSTYPE) != 0)
 			continue;
 		id = target_id(target);
-		if (id < 0)
+		if (id < 0 || !layer_visible(tb, fs))
 			continue;
 		view->files |= LXF_BIT(id);
 		if (++view->layers[id] > 1)

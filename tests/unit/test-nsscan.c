@@ -153,6 +153,19 @@ static void test_no_live(void)
 	ok(ret == 0 && v.stale == v.files && v.files != 0, "the sys fixture is all stale too");
 }
 
+static void test_hidden(void)
+{
+	struct lxh_error err = { 0 };
+	struct ns_lxcfs_view v;
+	int ret = view_of("mountinfo-hidden", DEV_NEW, &v, &err);
+
+	/* The container mounted a new procfs over /proc: layers on the old one cannot be reached. */
+	is_int(ret, 0, "a namespace with a procfs mounted over /proc parses%s%s", ret ? ": " : "", err.msg);
+	is_int(v.files, LXF_BIT(LXF_PROC_CPUINFO), "only the layer on the visible procfs counts");
+	is_int(v.stale, 0, "and it is live");
+	ok(!ns_view_needs_repair(&v), "hidden stale layers need no repair");
+}
+
 static void test_stacked(void)
 {
 	struct lxh_error err = { 0 };
@@ -330,6 +343,7 @@ int main(void)
 	test_stale();
 	test_no_live();
 	test_stacked();
+	test_hidden();
 	test_host();
 	test_foreign();
 	test_spaces();
