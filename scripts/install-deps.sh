@@ -28,6 +28,7 @@ TEST_PKGS="lxcfs runc crun podman conmon golang-github-containers-common
 
 # make check-valgrind, make fuzz (clang and its runtime, which clang only recommends), make analyze.
 CHECK_PKGS="valgrind clang libclang-rt-14-dev cppcheck"
+CHECK_PKGS="$CHECK_PKGS rpm debhelper" # scripts/check-packages.sh: rpmbuild -ta, dpkg-buildpackage
 
 PKGS="$BUILD_PKGS $TEST_PKGS $CHECK_PKGS"
 
