@@ -37,6 +37,7 @@
 # Needs: git (without --tarball), autoconf, automake, libtool, pkg-config, the build
 # libraries, rpm (rpmbuild, rpm2archive), dpkg-dev and debhelper. scripts/install-deps.sh
 # installs all of them on Debian 12.
+# shellcheck disable=SC2317 # the check helpers and the EXIT trap are called indirectly
 set -uo pipefail
 
 PKG=lxcfs-oci-hook
@@ -127,7 +128,7 @@ if [ -z "$tarball" ]; then
 	echo "# make dist in $work/dist"
 	(cd "$work/dist" && autoreconf -fi && ./configure --prefix=/usr && make dist) \
 		>"$work/dist.log" 2>&1 || die "make dist" "$work/dist.log"
-	tarball=$(ls "$work"/dist/"$PKG"-*.tar.gz 2>/dev/null | head -n 1)
+	for f in "$work"/dist/"$PKG"-*.tar.gz; do [ -e "$f" ] && tarball=$f; done
 	[ -n "$tarball" ] || die "make dist wrote $PKG-VERSION.tar.gz" "$work/dist.log"
 fi
 [ -r "$tarball" ] || die "tarball $tarball is readable"
@@ -236,7 +237,7 @@ fi
 # in_list LIST PATH: PATH is a line of LIST (one absolute path a line).
 in_list() { grep -qxF -- "$2" "$1"; }
 # the_man LIST: the manual's path in LIST, compressed or not.
-the_man() { grep -E "^$(sed 's/\./\\./g' <<<"$MAN")(\.(gz|bz2|xz|zst))?$" "$1" | head -n 1; }
+the_man() { grep -E "^${MAN//./\\.}(\\.(gz|bz2|xz|zst))?\$" "$1" | head -n 1; }
 # is_exec ROOT PATH: a regular executable file.
 is_exec() { [ -f "$1$2" ] && [ ! -L "$1$2" ] && [ -x "$1$2" ]; }
 # link_to ROOT LINK TARGET: LINK is a symlink that resolves to TARGET inside ROOT.
@@ -258,7 +259,7 @@ json_names() {
 	[ "$path" = "$BIN" ]
 }
 # dropin_runs ROOT: the drop-in's ExecStartPost runs the packaged sbin link.
-dropin_runs() { grep -Eq "^ExecStartPost=-?$LINK[[:space:]]+remount( |$)" "$1$DROPIN"; }
+dropin_runs() { grep -Eq "^ExecStartPost=-?${LINK}[[:space:]]+remount( |\$)" "$1$DROPIN"; }
 
 assert_package() { # KIND FILE LIST ROOT
 	local kind=$1 file=$2 list=$3 root=$4 man
@@ -273,7 +274,7 @@ assert_package() { # KIND FILE LIST ROOT
 	check "$kind: $DROPIN is in the package" in_list "$list" "$DROPIN"
 	check "$kind: $DROPIN runs $LINK remount" dropin_runs "$root"
 	man=$(the_man "$list")
-	check "$kind: the man page ${man:-$MAN[.gz]} is in the package" [ -n "$man" ]
+	check "$kind: the man page ${man:-${MAN}[.gz]} is in the package" [ -n "$man" ]
 }
 
 if [ -n "$rpmfile" ]; then
