@@ -24,7 +24,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
 # (containers-common wants one even with --network none), and uidmap.
 TEST_PKGS="lxcfs runc crun podman conmon golang-github-containers-common
 	containernetworking-plugins uidmap busybox-static jq bats fuse3
-	util-linux procps coreutils"
+	util-linux procps coreutils yamllint"
 
 # make check-valgrind, make fuzz (clang and its runtime, which clang only recommends), make analyze.
 CHECK_PKGS="valgrind clang libclang-rt-14-dev cppcheck"
