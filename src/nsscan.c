@@ -250,7 +250,7 @@ int ns_scan(const pid_t *pids, size_t n_pids, const struct lxcfs_live_set *live,
 	if (rc < 0)
 		return lxh_error_set(err, -rc, "cannot read the own mount namespace");
 
-	if (pids) {
+	if (pids && n_pids) {
 		for (size_t i = 0; i < n_pids && rc == 0; i++)
 			rc = consider(pids[i], live, self_ns, &seen, out, true, err);
 	} else {

@@ -168,6 +168,23 @@ remount_while_lxcfs_starts() {
 	assert_host_untouched
 }
 
+@test "remount without --pid scans every namespace and finds this test's stale containers" {
+	# Regression: remount without --pid once scanned nothing at all. --dry-run, because other
+	# users of the host may have containers of their own lxcfs, which this lxcfs must not take.
+	start_fleet runc crun
+	restart_lxcfs
+	run --separate-stderr "$HOOK_BIN" remount --lxcfs-root "$LXCFS_DIR" --dry-run
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for i in "${!FLEET_PIDS[@]}"; do
+		echo "$output" | grep -qE "^would repair pid ${FLEET_PIDS[i]} \\(container ${FLEET_IDS[i]}\\): " ||
+			fail "container ${FLEET_IDS[i]} (pid ${FLEET_PIDS[i]}) was not found without --pid"
+	done
+	scanned=$(echo "$output" | sed -nE 's/^remount: ([0-9]+) namespaces scanned.*/\1/p')
+	[ "${scanned:-0}" -ge 2 ] || fail "only ${scanned:-0} namespaces scanned"
+	assert_enotconn "${FLEET_IDS[0]}"
+}
+
 @test "remount test 4: lxcfs down: exit 1, says so, nothing unmounted; --wait 5 catches an lxcfs starting 1 s later" {
 	start_fleet runc crun
 	stop_lxcfs --keep-dir
