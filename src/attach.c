@@ -229,6 +229,10 @@ int attach_in_worker(const struct attach_request *req, struct attach_result *res
 			if (cur >= 0 && is_lxcfs_fd(cur, req->lxcfs.dev)) {
 				log_debug("%s is already the live lxcfs file", f->target);
 				res->present |= LXF_BIT(f->id);
+			} else if (required) {
+				rc = lxh_error_code(err, EBUSY, "%s (named in %s) already has a mount on it that is not the live lxcfs",
+						    f->target, ANNOTATION_FILES);
+				goto out;
 			} else {
 				log_info("%s already has a mount on it that is not the live lxcfs: left alone", f->target);
 				res->occupied |= LXF_BIT(f->id);

@@ -33,6 +33,8 @@ int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err
 	rc = read_fd_bounded(state_fd, "state on stdin", OCI_STATE_MAX_BYTES, opt->deadline_ms, &buf, &len, err);
 	if (rc < 0)
 		return rc;
+	if (len == 0)
+		return lxh_error_code(err, EINVAL, "no state on stdin (empty input): is this run as an OCI hook?");
 	rc = oci_state_parse(buf, len, &st, err);
 	if (rc < 0)
 		return rc;

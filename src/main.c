@@ -179,13 +179,51 @@ static int parse_seconds(const char *s, int *out)
 	return 0;
 }
 
+/*
+ * The options hook and remount share. Returns: 0 when @c was one of them, -1 when it
+ * is not, EXIT_USAGE after printing a usage error.
+ */
+static int common_opt(int c, const char *arg, struct common_options *co, bool *legacy_mount)
+{
+	switch (c) {
+	case OPT_TIMEOUT:
+		if (parse_seconds(arg, &co->timeout_s) < 0)
+			return usage_error("--timeout takes whole seconds from 1 to 3600, not '%s'", arg);
+		return 0;
+	case OPT_MOUNT_API:
+		if (strcmp(arg, "auto") && strcmp(arg, "legacy"))
+			return usage_error("--mount-api takes auto or legacy, not '%s'", arg);
+		*legacy_mount = strcmp(arg, "legacy") == 0;
+		return 0;
+	case OPT_LOG_LEVEL:
+		if (log_level_parse(arg, &co->level) < 0)
+			return usage_error("--log-level takes error, warn, info or debug, not '%s'", arg);
+		return 0;
+	case OPT_LOG_FILE:
+		co->log_file = arg;
+		return 0;
+	case OPT_SYSLOG:
+		co->syslog = true;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* LXCFS_OCI_HOOK_MOUNT_API=legacy: the default of --mount-api, for test suites and old kernels. */
+static bool legacy_from_env(void)
+{
+	const char *v = getenv("LXCFS_OCI_HOOK_MOUNT_API");
+
+	return v && strcmp(v, "legacy") == 0;
+}
+
 #define MAX_LIST 256
 
 static int cmd_remount(int argc, char **argv)
 {
-	struct remount_options opt = { .timeout_s = 60 };
-	struct common_options common = { .level = LOG_LVL_WARN };
-	const char *env_api = getenv("LXCFS_OCI_HOOK_MOUNT_API");
+	struct remount_options opt = { 0 };
+	struct common_options common = { .level = LOG_LVL_WARN, .timeout_s = 60 };
 	static pid_t pids[MAX_LIST];
 	static const char *roots[MAX_LIST];
 	struct lxh_error err = { 0 };
@@ -194,10 +232,17 @@ static int cmd_remount(int argc, char **argv)
 
 	opt.pids = pids;
 	opt.state_roots = roots;
-	opt.legacy_mount = env_api && strcmp(env_api, "legacy") == 0;
+	opt.legacy_mount = legacy_from_env();
 	while ((c = getopt_long(argc, argv, "h", remount_longopts, NULL)) != -1) {
+		if ((rc = common_opt(c, optarg, &common, &opt.legacy_mount)) >= 0) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
 		case OPT_LXCFS_ROOT:
+			if (optarg[0] != '/')
+				return usage_error("--lxcfs-root takes an absolute path, not '%s'", optarg);
 			opt.lxcfs_root = optarg;
 			break;
 		case OPT_WAIT:
@@ -223,25 +268,6 @@ static int cmd_remount(int argc, char **argv)
 		case OPT_DRY_RUN:
 			opt.dry_run = true;
 			break;
-		case OPT_TIMEOUT:
-			if (parse_seconds(optarg, &opt.timeout_s) < 0)
-				return usage_error("--timeout takes whole seconds from 1 to 3600, not '%s'", optarg);
-			break;
-		case OPT_MOUNT_API:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "legacy"))
-				return usage_error("--mount-api takes auto or legacy, not '%s'", optarg);
-			opt.legacy_mount = strcmp(optarg, "legacy") == 0;
-			break;
-		case OPT_LOG_LEVEL:
-			if (log_level_parse(optarg, &common.level) < 0)
-				return usage_error("--log-level takes error, warn, info or debug, not '%s'", optarg);
-			break;
-		case OPT_LOG_FILE:
-			common.log_file = optarg;
-			break;
-		case OPT_SYSLOG:
-			common.syslog = true;
-			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -251,6 +277,7 @@ static int cmd_remount(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	opt.timeout_s = common.timeout_s;
 	log_init(common.level, common.syslog, common.log_file);
 	if (caps_drop(&err) < 0 || (rc = remount_run(&opt, &err)) < 0) {
 		log_error("remount: %s", err.msg);
@@ -270,6 +297,8 @@ static int cmd_status(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", status_longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_LXCFS_ROOT:
+			if (optarg[0] != '/')
+				return usage_error("--lxcfs-root takes an absolute path, not '%s'", optarg);
 			root = optarg;
 			break;
 		case OPT_JSON:
@@ -300,14 +329,20 @@ static int cmd_hook(int argc, char **argv, int64_t start_ms)
 {
 	struct hook_options opt = { .def = DEFAULT_OFF };
 	struct common_options common = { .level = LOG_LVL_WARN, .timeout_s = 10 };
-	const char *env_api = getenv("LXCFS_OCI_HOOK_MOUNT_API");
 	struct lxh_error err = { 0 };
-	int c;
+	int c, rc;
 
-	opt.legacy_mount = env_api && strcmp(env_api, "legacy") == 0;
+	opt.legacy_mount = legacy_from_env();
 	while ((c = getopt_long(argc, argv, "hV", hook_longopts, NULL)) != -1) {
+		if ((rc = common_opt(c, optarg, &common, &opt.legacy_mount)) >= 0) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
 		case OPT_LXCFS_ROOT:
+			if (optarg[0] != '/')
+				return usage_error("--lxcfs-root takes an absolute path, not '%s'", optarg);
 			opt.lxcfs_root = optarg;
 			break;
 		case OPT_DEFAULT:
@@ -319,25 +354,6 @@ static int cmd_hook(int argc, char **argv, int64_t start_ms)
 			if (strcmp(optarg, "ignore") && strcmp(optarg, "fail"))
 				return usage_error("--on-missing takes ignore or fail, not '%s'", optarg);
 			opt.on_missing_fail = strcmp(optarg, "fail") == 0;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_seconds(optarg, &common.timeout_s) < 0)
-				return usage_error("--timeout takes whole seconds from 1 to 3600, not '%s'", optarg);
-			break;
-		case OPT_MOUNT_API:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "legacy"))
-				return usage_error("--mount-api takes auto or legacy, not '%s'", optarg);
-			opt.legacy_mount = strcmp(optarg, "legacy") == 0;
-			break;
-		case OPT_LOG_LEVEL:
-			if (log_level_parse(optarg, &common.level) < 0)
-				return usage_error("--log-level takes error, warn, info or debug, not '%s'", optarg);
-			break;
-		case OPT_LOG_FILE:
-			common.log_file = optarg;
-			break;
-		case OPT_SYSLOG:
-			common.syslog = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -54,7 +54,7 @@ static int same_file(int fd, const char *path, bool *same)
 int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 {
 	unsigned long long start_before = 0, start_after = 0;
-	char path[64];
+	char path[64], ppid_ns[64];
 	bool same;
 	int rc;
 
@@ -73,7 +73,8 @@ int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 		return lxh_error_set(err, -rc, "container process %d", (int)pid);
 	}
 
-	if (strnprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid) < 0)
+	if (strnprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid) < 0 ||
+	    strnprintf(ppid_ns, sizeof(ppid_ns), "/proc/%d/ns/mnt", (int)getppid()) < 0)
 		return -EINVAL;
 	p->mntns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (p->mntns_fd < 0)
@@ -96,6 +97,13 @@ int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 				     "process %d shares the hook's own mount namespace: the container has no mount "
 				     "namespace of its own, or the hook runs inside it (createContainer/startContainer); refusing",
 				     (int)pid);
+	/* The runtime that ran us never shares the container's namespace (a runtime inside it would). */
+	if (same_file(p->mntns_fd, ppid_ns, &same) == 0 && same)
+		return lxh_error_set(err, 0,
+				     "process %d shares the mount namespace of the hook's parent (the runtime): the "
+				     "container has no mount namespace of its own; refusing",
+				     (int)pid);
+
 	/*
 	 * PID 1's namespace may be unreadable even to root, when PID 1 holds a capability
 	 * the hook's bounding set lacks (sandboxed hosts do this). The hook's own namespace,

@@ -85,7 +85,8 @@ int container_fs_open(const struct rootfs_hint *h, struct container_fs *cfs, str
 
 	fd = resolve_beneath(cfs->rootfd, "proc", O_PATH | O_DIRECTORY, false);
 	if (fd < 0)
-		return lxh_error_set(err, -fd, "the container's /proc cannot be used (a symlink, or missing)");
+		return lxh_error_code(err, -fd, "the container's /proc is %s: refusing",
+				      fd == -ENOENT ? "missing" : fd == -ELOOP || fd == -ENOTDIR ? "a symlink or not a directory" : "unusable");
 	cfs->procfd = fd;
 	/* Only procfs may sit on /proc (runc CVE-2019-16884): anything else is the image's. */
 	if (!fd_is_fs(fd, PROC_SUPER_MAGIC) || fstat(fd, &st) < 0 || st.st_ino != PROC_ROOT_INO)

@@ -363,7 +363,8 @@ adv_lxcfs_root_case() {
 		1 | 2) ;;
 		*) fail "exit $status, expected 1 (refused) or 2 (usage error)" ;;
 		esac
-		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+		# A usage error adds the customary "Try '... --help'." line.
+		[ "$(printf '%s\n' "$stderr" | grep -vc "^Try 'lxcfs-oci-hook --help'\.$")" -eq 1 ]
 		grep -qF -- "$root" <<<"$stderr"
 	done
 	adv_assert_ns_unchanged "$ADV_PID" relroot
