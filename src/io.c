@@ -28,18 +28,6 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* An error with its own errno code but no ": strerror" suffix, which would only repeat the message. */
-static __attribute__((format(printf, 3, 4))) int fail_code(struct lxh_error *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	err->code = code;
-	return -code;
-}
-
 /*
  * Wait until @fd is readable or @deadline_ms passes. Returns: 1 when readable
  * (or hung up: read() then reports EOF or the error), 0 on timeout, -errno.
@@ -102,7 +90,7 @@ int read_fd_bounded(int fd, const char *what, size_t max, int64_t deadline_ms, c
 
 		r = wait_readable(fd, deadline_ms);
 		if (r == 0)
-			return fail_code(err, ETIMEDOUT, "timed out reading %s (%zu bytes read, no end of input)", what,
+			return lxh_error_code(err, ETIMEDOUT, "timed out reading %s (%zu bytes read, no end of input)", what,
 					 used);
 		if (r < 0)
 			return lxh_error_set(err, -r, "cannot wait for %s", what);
@@ -118,7 +106,7 @@ int read_fd_bounded(int fd, const char *what, size_t max, int64_t deadline_ms, c
 			break;
 		used += (size_t)n;
 		if (used > max)
-			return fail_code(err, EFBIG, "%s is larger than the %zu bytes allowed", what, max);
+			return lxh_error_code(err, EFBIG, "%s is larger than the %zu bytes allowed", what, max);
 	}
 	data[used] = '\0';
 	*buf = move_ptr(data);

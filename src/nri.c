@@ -137,7 +137,7 @@ int nri_result_write(int fd, const char *name, const char *error)
 	GEN_STR(g, "0.1");
 	GEN_STR(g, "error");
 	GEN_STR(g, error ? error : "");
-	/* containerd's v0.1 client decodes a failed plugin's stdout as {"plugin","message"}. */
+	/* containerd 1.6's v0.1 client reports "error"; later clients read "message": give both. */
 	if (error && *error) {
 		GEN_STR(g, "message");
 		GEN_STR(g, error);

@@ -17,18 +17,6 @@
 
 #define WHAT "config.json"
 
-/* An error with its own errno code but no ": strerror" suffix, which would only repeat the message. */
-static __attribute__((format(printf, 3, 4))) int fail_code(struct lxh_error *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	err->code = code;
-	return -code;
-}
-
 int path_clean(const char *in, char *out, size_t size)
 {
 	size_t i = 0, p = 0;
@@ -281,7 +269,7 @@ int oci_spec_load(const char *bundle, struct oci_spec *spec, struct lxh_error *e
 	fd = openat(dirfd, "config.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ELOOP)
-			return fail_code(err, ELOOP, "config.json in %s is a symbolic link, which is not followed",
+			return lxh_error_code(err, ELOOP, "config.json in %s is a symbolic link, which is not followed",
 					 bundle);
 		return lxh_error_errno(err, "cannot open config.json in %s", bundle);
 	}
@@ -290,7 +278,7 @@ int oci_spec_load(const char *bundle, struct oci_spec *spec, struct lxh_error *e
 	if (!S_ISREG(st.st_mode))
 		return lxh_error_set(err, 0, "config.json in %s is not a regular file", bundle);
 	if ((unsigned long long)st.st_size > OCI_SPEC_MAX_BYTES)
-		return fail_code(err, EFBIG, "config.json in %s is %lld bytes, more than the %u allowed", bundle,
+		return lxh_error_code(err, EFBIG, "config.json in %s is %lld bytes, more than the %u allowed", bundle,
 				 (long long)st.st_size, OCI_SPEC_MAX_BYTES);
 
 	/* The size check above is advisory (the file may grow): the read is bounded on its own. */
