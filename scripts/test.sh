@@ -20,6 +20,7 @@ status=0
 make check 2>&1 | tee "$out/check.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
 make check-legacy 2>&1 | tee "$out/legacy.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
 make distcheck TESTS="$(make -s print-unit-tests)" 2>&1 | tee "$out/distcheck.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
+"$top/scripts/check-packages.sh" 2>&1 | tee "$out/packages.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
 # One closing line any reader can count: automake's test-suite summaries added up.
 read -r pass fail skip < <(sed 's/\x1b\[[0-9;]*m//g' "$out"/*.txt | awk '
