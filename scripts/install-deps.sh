@@ -29,6 +29,7 @@ TEST_PKGS="lxcfs runc crun podman conmon golang-github-containers-common
 # make check-valgrind, make fuzz (clang and its runtime, which clang only recommends), make analyze.
 CHECK_PKGS="valgrind clang libclang-rt-14-dev cppcheck"
 CHECK_PKGS="$CHECK_PKGS rpm debhelper" # scripts/check-packages.sh: rpmbuild -ta, dpkg-buildpackage
+CHECK_PKGS="$CHECK_PKGS time" # make bench: GNU time's %M, a cross-check of the peak RSS
 
 # The containerd 1.6 CRI test (tests/integration/17-containerd-cri.bats): containerd
 # with its CRI plugin and NRI v0.1 client, and gRPC for Python, whose protoc compiles
