@@ -62,16 +62,11 @@ static int detach(const struct target *t)
 	return 0;
 }
 
-/* Host side, before setns: open the source and, with the new API, clone it read-only. */
-static int source_prepare(int lxcfs_root, const struct lxcfs_mount *m, const struct lxfile *f, bool legacy,
-			  struct source *s, struct lxh_error *err)
+/* Host side, before setns: a detached read-only clone of the source @fd. */
+static int source_clone(int fd, const struct lxcfs_mount *m, const struct lxfile *f, struct source *s,
+			struct lxh_error *err)
 {
-	s->fd = lxcfs_open_source(lxcfs_root, m, f->source, f->is_dir, err);
-	if (s->fd < 0)
-		return s->fd;
-	if (legacy)
-		return 0;
-	s->tree = sys_open_tree(s->fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	s->tree = sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (s->tree < 0)
 		return lxh_error_errno(err, "open_tree %s/%s", m->path, f->source);
 	if (kernel_features()->mount_setattr) {
@@ -79,6 +74,40 @@ static int source_prepare(int lxcfs_root, const struct lxcfs_mount *m, const str
 							  MOUNT_ATTR_NOEXEC };
 		if (sys_mount_setattr(s->tree, "", AT_EMPTY_PATH, &attr) < 0)
 			return lxh_error_errno(err, "mount_setattr read-only on a clone of %s/%s", m->path, f->source);
+	}
+	return 0;
+}
+
+/* Host side, before setns: open the source and, with the new API, clone it read-only. */
+static int source_prepare(int lxcfs_root, const struct lxcfs_mount *m, const struct lxfile *f, bool legacy,
+			  struct source *s, struct lxh_error *err)
+{
+	s->fd = lxcfs_open_source(lxcfs_root, m, f->source, f->is_dir, err);
+	if (s->fd < 0)
+		return s->fd;
+	return legacy ? 0 : source_clone(s->fd, m, f, s, err);
+}
+
+int repair_sources_open(const struct lxcfs_mount *m, int lxcfs_root, lxfile_mask files, int fds[LXF_COUNT],
+			struct lxh_error *err)
+{
+	for (int id = 0; id < LXF_COUNT; id++)
+		fds[id] = -1;
+	for (int id = 0; id < LXF_COUNT; id++) {
+		if (!(files & LXF_BIT(id)))
+			continue;
+		fds[id] = lxcfs_open_source(lxcfs_root, m, lxfiles[id].source, lxfiles[id].is_dir, err);
+		if (fds[id] < 0) {
+			int rc = fds[id];
+
+			fds[id] = -1;
+			/* Not served: only the namespaces that need this file fail, each saying so. */
+			if (rc == -ENOENT) {
+				lxh_error_clear(err);
+				continue;
+			}
+			return rc;
+		}
 	}
 	return 0;
 }
@@ -145,12 +174,15 @@ static int verify(const struct attach_request *req, const struct lxfile *f, cons
 {
 	cleanup_close int fd = target_open_mounted(t);
 	struct statfs sfs;
+	struct stat st;
 
 	if (fd < 0)
 		return lxh_error_set(err, -fd, "verify %s", f->target);
-	if (!is_lxcfs_fd(fd, req->lxcfs.dev))
+	/* One statfs (a round trip to lxcfs) answers both questions: whose file, and read-only. */
+	if (fstatfs(fd, &sfs) < 0 || (unsigned long)sfs.f_type != FUSE_SUPER_MAGIC || fstat(fd, &st) < 0 ||
+	    st.st_dev != req->lxcfs.dev)
 		return lxh_error_code(err, EIO, "verify %s: the file now there is not the lxcfs file", f->target);
-	if (fstatfs(fd, &sfs) < 0 || !(sfs.f_flags & ST_RDONLY))
+	if (!(sfs.f_flags & ST_RDONLY))
 		return lxh_error_code(err, EIO, "verify %s: the mount is not read-only", f->target);
 	return 0;
 }
@@ -397,10 +429,15 @@ int repair_in_namespace(const struct repair_request *req, struct repair_result *
 	/* Never detach what cannot be replaced: after pivot_root only a detached clone can go on. */
 	if (!kernel_features()->mount_api)
 		return lxh_error_set(err, 0, "this kernel has no open_tree/move_mount (or --mount-api legacy): after pivot_root there is no safe classic bind; nothing changed");
+	/* The sources were opened once for every namespace; each namespace gets its own clones. */
 	for (int id = 0; id < LXF_COUNT; id++) {
 		if (!(todo & LXF_BIT(id)))
 			continue;
-		rc = source_prepare(req->lxcfs_root, req->lxcfs, &lxfiles[id], false, &src[id], err);
+		if (req->source_fds[id] < 0) {
+			rc = lxh_error_code(err, ENOENT, "lxcfs at %s does not serve %s", req->lxcfs->path, lxfiles[id].source);
+			goto out;
+		}
+		rc = source_clone(req->source_fds[id], req->lxcfs, &lxfiles[id], &src[id], err);
 		if (rc < 0)
 			goto out;
 	}

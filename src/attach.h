@@ -59,7 +59,7 @@ struct repair_request {
 	pid_t pid;                         /* a process of the namespace, as the host sees it */
 	const struct ns_lxcfs_view *view;  /* what its mountinfo showed */
 	const struct lxcfs_mount *lxcfs;   /* the live lxcfs */
-	int lxcfs_root;                    /* lxcfs_open_root() of it, in the host namespace */
+	const int *source_fds;             /* repair_sources_open(): one O_PATH fd per file, -1 when not served */
 	int host_ns_fd;                    /* the caller's own mount namespace, to come back to */
 };
 
@@ -77,5 +77,14 @@ struct repair_result {
  * Returns: 0, or a negative errno with @err naming the first target that failed.
  */
 int repair_in_namespace(const struct repair_request *req, struct repair_result *res, struct lxh_error *err);
+
+/**
+ * repair_sources_open - open each of @files beneath the live lxcfs once, for every namespace
+ * a remount repairs (only the clones are per namespace). Touches lxcfs: call it in a worker.
+ * Returns: 0 with @fds filled (-1 for files not asked for or not served), or a negative errno with
+ * @err filled (lxcfs not answering; fds opened so far stay in @fds for the caller to close).
+ */
+int repair_sources_open(const struct lxcfs_mount *m, int lxcfs_root, lxfile_mask files, int fds[LXF_COUNT],
+			struct lxh_error *err);
 
 #endif

@@ -41,13 +41,29 @@ static int proc_start_time(pid_t pid, unsigned long long *out)
 	return 0;
 }
 
-static int same_file(int fd, const char *path, bool *same)
+/* The identity of a namespace file, looked up once per process: remount pins hundreds. */
+struct ns_id {
+	bool known;
+	int rc;
+	dev_t dev;
+	ino_t ino;
+};
+
+static int same_ns(int fd, const char *path, struct ns_id *cache, bool *same)
 {
 	struct stat a, b;
 
-	if (fstat(fd, &a) < 0 || stat(path, &b) < 0)
+	if (!cache->known) {
+		cache->known = true;
+		cache->rc = stat(path, &b) < 0 ? -errno : 0;
+		cache->dev = b.st_dev;
+		cache->ino = b.st_ino;
+	}
+	if (cache->rc < 0)
+		return cache->rc;
+	if (fstat(fd, &a) < 0)
 		return -errno;
-	*same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	*same = a.st_dev == cache->dev && a.st_ino == cache->ino;
 	return 0;
 }
 
@@ -90,7 +106,9 @@ int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 			return lxh_error_set(err, ESRCH, "container process %d", (int)pid);
 	}
 
-	if ((rc = same_file(p->mntns_fd, "/proc/self/ns/mnt", &same)) < 0)
+	static struct ns_id self_ns, parent_ns, init_ns;
+
+	if ((rc = same_ns(p->mntns_fd, "/proc/self/ns/mnt", &self_ns, &same)) < 0)
 		return lxh_error_set(err, -rc, "cannot compare mount namespaces");
 	if (same)
 		return lxh_error_set(err, 0,
@@ -98,7 +116,7 @@ int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 				     "namespace of its own, or the hook runs inside it (createContainer/startContainer); refusing",
 				     (int)pid);
 	/* The runtime that ran us never shares the container's namespace (a runtime inside it would). */
-	if (same_file(p->mntns_fd, ppid_ns, &same) == 0 && same)
+	if (same_ns(p->mntns_fd, ppid_ns, &parent_ns, &same) == 0 && same)
 		return lxh_error_set(err, 0,
 				     "process %d shares the mount namespace of the hook's parent (the runtime): the "
 				     "container has no mount namespace of its own; refusing",
@@ -109,7 +127,7 @@ int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 	 * the hook's bounding set lacks (sandboxed hosts do this). The hook's own namespace,
 	 * checked above, is the runtime's: on a normal host that is the host's too.
 	 */
-	rc = same_file(p->mntns_fd, "/proc/1/ns/mnt", &same);
+	rc = same_ns(p->mntns_fd, "/proc/1/ns/mnt", &init_ns, &same);
 	if (rc == -EACCES || rc == -EPERM) {
 		log_debug("cannot read PID 1's mount namespace (%s): compared with the hook's own only", strerror(-rc));
 		same = false;

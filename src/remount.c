@@ -59,13 +59,27 @@ struct repair_job {
 	struct repair_msg *results;
 };
 
+struct source_fds {
+	int fd[LXF_COUNT];
+};
+
+static void source_fds_close(struct source_fds *s)
+{
+	for (int id = 0; id < LXF_COUNT; id++)
+		close_fd(&s->fd[id]);
+}
+
 static void repair_child(void *arg, int fd)
 {
 	struct repair_job *job = arg;
 	struct repair_msg m = { .type = MSG_NS };
 	cleanup_close int host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	cleanup_close int root = -1;
+	__attribute__((cleanup(source_fds_close))) struct source_fds src;
+	lxfile_mask files = 0;
 
+	for (int id = 0; id < LXF_COUNT; id++)
+		src.fd[id] = -1;
 	if (host_ns < 0) {
 		m.rc = lxh_error_errno(&m.error, "cannot open the own mount namespace");
 		goto end;
@@ -75,10 +89,15 @@ static void repair_child(void *arg, int fd)
 		m.rc = root;
 		goto end;
 	}
+	for (size_t i = 0; i < job->list->n; i++)
+		files |= job->list->items[i].view.stale | job->list->items[i].view.stacked;
+	m.rc = repair_sources_open(job->lxcfs, root, files, src.fd, &m.error);
+	if (m.rc < 0)
+		goto end;
 	for (size_t i = 0; i < job->list->n; i++) {
 		const struct ns_entry *e = &job->list->items[i];
 		struct repair_request req = {
-			.pid = e->pid, .view = &e->view, .lxcfs = job->lxcfs, .lxcfs_root = root, .host_ns_fd = host_ns,
+			.pid = e->pid, .view = &e->view, .lxcfs = job->lxcfs, .source_fds = src.fd, .host_ns_fd = host_ns,
 		};
 
 		if (!ns_view_needs_repair(&e->view))
