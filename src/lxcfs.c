@@ -4,13 +4,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libmount.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
 #include "lxcfs.h"
+#include "mountinfo.h"
 #include "resolve.h"
 #include "spec.h"
 #include "util.h"
@@ -22,20 +22,6 @@
 #endif
 
 static const char *const preferred[] = { "/var/lib/lxcfs", "/var/lib/lxc/lxcfs" };
-
-static void table_free(struct libmnt_table **tb)
-{
-	if (*tb)
-		mnt_unref_table(*tb);
-}
-#define cleanup_table __attribute__((cleanup(table_free)))
-
-static void iter_free(struct libmnt_iter **it)
-{
-	if (*it)
-		mnt_free_iter(*it);
-}
-#define cleanup_iter __attribute__((cleanup(iter_free)))
 
 /* Rank of a mount point: lower is better; later entries win ties (they are mounted on top). */
 static int rank(const char *target, const char *wanted)
@@ -50,44 +36,39 @@ static int rank(const char *target, const char *wanted)
 
 int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *err)
 {
-	/* No cache on the table: a cache would resolve symlinks in paths. */
-	cleanup_table struct libmnt_table *tb = mnt_new_table();
-	cleanup_iter struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	cleanup_mountinfo struct mountinfo mi = { 0 };
 	char wanted[PATH_MAX];
-	struct libmnt_fs *fs;
 	int best = -1, rc;
 
-	if (!tb || !it)
-		return lxh_error_set(err, ENOMEM, "cannot read the mount table");
 	if (root) {
 		if (root[0] != '/')
 			return lxh_error_set(err, 0, "--lxcfs-root %s is not an absolute path", root);
 		if (path_clean(root, wanted, sizeof(wanted)) < 0)
 			return lxh_error_set(err, ENAMETOOLONG, "--lxcfs-root %s", root);
 	}
-	rc = mnt_table_parse_file(tb, "/proc/self/mountinfo");
+	rc = mountinfo_read("/proc/self/mountinfo", &mi, err);
 	if (rc < 0)
-		return lxh_error_set(err, -rc, "cannot parse /proc/self/mountinfo");
+		return rc;
 
-	while (mnt_table_next_fs(tb, it, &fs) == 0) {
-		const char *type = mnt_fs_get_fstype(fs), *target = mnt_fs_get_target(fs);
+	for (size_t i = 0; i < mi.n; i++) {
+		const struct mountinfo_entry *e = &mi.entries[i];
 		int r;
 
-		if (!type || !target || strcmp(type, LXCFS_FSTYPE) != 0)
+		if (strcmp(e->fstype, LXCFS_FSTYPE) != 0)
 			continue;
-		r = rank(target, root ? wanted : NULL);
+		r = rank(e->target, root ? wanted : NULL);
 		if (r < 0 || (best >= 0 && r > best))
 			continue;
-		if (strnprintf(out->path, sizeof(out->path), "%s", target) < 0)
+		if (strnprintf(out->path, sizeof(out->path), "%s", e->target) < 0)
 			continue;
-		out->dev = mnt_fs_get_devno(fs);
+		out->dev = e->dev;
 		best = r;
 	}
 	if (best < 0) {
 		if (root)
 			return lxh_error_code(err, ENOENT, "no lxcfs mounted at %s", wanted);
 		return lxh_error_code(err, ENOENT, "no lxcfs mounted (no %s mount at /var/lib/lxcfs, /var/lib/lxc/lxcfs or elsewhere)",
-				     LXCFS_FSTYPE);
+				      LXCFS_FSTYPE);
 	}
 	return 0;
 }
@@ -213,26 +194,21 @@ int lxcfs_probe(const struct lxcfs_mount *m, struct lxh_error *err)
 
 int lxcfs_live_devices(struct lxcfs_live_set *out, struct lxh_error *err)
 {
-	cleanup_table struct libmnt_table *tb = mnt_new_table();
-	cleanup_iter struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
-	struct libmnt_fs *fs;
+	cleanup_mountinfo struct mountinfo mi = { 0 };
 	int rc;
 
 	out->n = 0;
-	if (!tb || !it)
-		return lxh_error_set(err, ENOMEM, "cannot read the mount table");
-	rc = mnt_table_parse_file(tb, "/proc/self/mountinfo");
+	rc = mountinfo_read("/proc/self/mountinfo", &mi, err);
 	if (rc < 0)
-		return lxh_error_set(err, -rc, "cannot parse /proc/self/mountinfo");
-	while (mnt_table_next_fs(tb, it, &fs) == 0 && out->n < LXCFS_MAX_LIVE) {
-		const char *type = mnt_fs_get_fstype(fs), *target = mnt_fs_get_target(fs);
+		return rc;
+	for (size_t i = 0; i < mi.n && out->n < LXCFS_MAX_LIVE; i++) {
+		const struct mountinfo_entry *e = &mi.entries[i];
 		struct lxcfs_mount m;
 		struct lxh_error ignored;
 
-		if (!type || !target || strcmp(type, LXCFS_FSTYPE) != 0 ||
-		    strnprintf(m.path, sizeof(m.path), "%s", target) < 0)
+		if (strcmp(e->fstype, LXCFS_FSTYPE) != 0 || strnprintf(m.path, sizeof(m.path), "%s", e->target) < 0)
 			continue;
-		m.dev = mnt_fs_get_devno(fs);
+		m.dev = e->dev;
 		if (!lxcfs_live_has(out, m.dev) && lxcfs_probe(&m, &ignored) == 0)
 			out->devs[out->n++] = m.dev;
 	}

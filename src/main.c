@@ -330,11 +330,13 @@ static int cmd_hook(int argc, char **argv, int64_t start_ms)
 	struct hook_options opt = { .def = DEFAULT_OFF };
 	struct common_options common = { .level = LOG_LVL_WARN, .timeout_s = 10 };
 	struct lxh_error err = { 0 };
-	int c, rc;
+	int c;
 
 	opt.legacy_mount = legacy_from_env();
 	while ((c = getopt_long(argc, argv, "hV", hook_longopts, NULL)) != -1) {
-		if ((rc = common_opt(c, optarg, &common, &opt.legacy_mount)) >= 0) {
+		int rc = common_opt(c, optarg, &common, &opt.legacy_mount);
+
+		if (rc >= 0) {
 			if (rc)
 				return rc;
 			continue;

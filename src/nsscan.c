@@ -5,26 +5,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libmount.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "lxcfs.h"
+#include "mountinfo.h"
 #include "nsscan.h"
 #include "util.h"
-
-static void table_free(struct libmnt_table **tb)
-{
-	if (*tb)
-		mnt_unref_table(*tb);
-}
-
-static void iter_free(struct libmnt_iter **it)
-{
-	if (*it)
-		mnt_free_iter(*it);
-}
 
 static void dir_free(DIR **d)
 {
@@ -49,28 +37,23 @@ static void note_dev(struct ns_lxcfs_view *v, dev_t dev)
 		v->devs[v->n_devs++] = dev;
 }
 
-static struct libmnt_fs *find_id(struct libmnt_table *tb, int id)
+static const struct mountinfo_entry *find_id(const struct mountinfo *mi, int id)
 {
-	__attribute__((cleanup(iter_free))) struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
-	struct libmnt_fs *m;
-
-	while (it && mnt_table_next_fs(tb, it, &m) == 0)
-		if (mnt_fs_get_id(m) == id)
-			return m;
+	for (size_t i = 0; i < mi->n; i++)
+		if (mi->entries[i].id == id)
+			return &mi->entries[i];
 	return NULL;
 }
 
-/* Is @fs covered: another mount on its mount point, on top of it, other than @except? */
-static bool covered(struct libmnt_table *tb, struct libmnt_fs *fs, struct libmnt_fs *except)
+/* Is @e covered: another mount on its mount point, on top of it, other than @except? */
+static bool covered(const struct mountinfo *mi, const struct mountinfo_entry *e, const struct mountinfo_entry *except)
 {
-	__attribute__((cleanup(iter_free))) struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
-	const char *target = mnt_fs_get_target(fs);
-	int id = mnt_fs_get_id(fs);
-	struct libmnt_fs *m;
+	for (size_t i = 0; i < mi->n; i++) {
+		const struct mountinfo_entry *m = &mi->entries[i];
 
-	while (it && mnt_table_next_fs(tb, it, &m) == 0)
-		if (m != except && mnt_fs_get_parent_id(m) == id && str_eq(mnt_fs_get_target(m), target))
+		if (m != except && m->parent == e->id && strcmp(m->target, e->target) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -78,16 +61,16 @@ static bool covered(struct libmnt_table *tb, struct libmnt_fs *fs, struct libmnt
  * A layer hidden under a mount made later (a container that mounts a new procfs over /proc)
  * cannot be reached, repaired or read: count only layers whose every ancestor is uncovered.
  */
-static bool layer_visible(struct libmnt_table *tb, struct libmnt_fs *fs)
+static bool layer_visible(const struct mountinfo *mi, const struct mountinfo_entry *e)
 {
 	for (int depth = 0; depth < 256; depth++) {
-		struct libmnt_fs *parent = find_id(tb, mnt_fs_get_parent_id(fs));
+		const struct mountinfo_entry *parent = find_id(mi, e->parent);
 
-		if (!parent || parent == fs)
+		if (!parent || parent == e)
 			return true; /* reached the root the process sees */
-		if (covered(tb, parent, fs))
+		if (covered(mi, parent, e))
 			return false;
-		fs = parent;
+		e = parent;
 	}
 	return false;
 }
@@ -95,34 +78,28 @@ static bool layer_visible(struct libmnt_table *tb, struct libmnt_fs *fs)
 int ns_view_from_mountinfo(const char *path, const struct lxcfs_live_set *live, struct ns_lxcfs_view *view,
 			   struct lxh_error *err)
 {
-	/* No cache: it would resolve symlinks in paths that belong to a container. */
-	__attribute__((cleanup(table_free))) struct libmnt_table *tb = mnt_new_table();
-	__attribute__((cleanup(iter_free))) struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
-	struct libmnt_fs *fs;
+	cleanup_mountinfo struct mountinfo mi = { 0 };
 	int rc;
 
 	memset(view, 0, sizeof(*view));
-	if (!tb || !it)
-		return lxh_error_set(err, ENOMEM, "cannot read %s", path);
-	rc = mnt_table_parse_file(tb, path);
+	rc = mountinfo_read(path, &mi, err);
 	if (rc < 0)
-		return lxh_error_set(err, -rc, "cannot parse %s", path);
-	while (mnt_table_next_fs(tb, it, &fs) == 0) {
-		const char *type = mnt_fs_get_fstype(fs), *target = mnt_fs_get_target(fs);
-		dev_t dev = mnt_fs_get_devno(fs);
+		return rc;
+	for (size_t i = 0; i < mi.n; i++) {
+		const struct mountinfo_entry *e = &mi.entries[i];
 		int id;
 
-		if (!type || !target || strcmp(type, LXCFS_FSTYPE) != 0)
+		if (strcmp(e->fstype, LXCFS_FSTYPE) != 0)
 			continue;
-		id = target_id(target);
-		if (id < 0 || !layer_visible(tb, fs))
+		id = target_id(e->target);
+		if (id < 0 || !layer_visible(&mi, e))
 			continue;
 		view->files |= LXF_BIT(id);
 		if (++view->layers[id] > 1)
 			view->stacked |= LXF_BIT(id);
-		if (!lxcfs_live_has(live, dev))
+		if (!lxcfs_live_has(live, e->dev))
 			view->stale |= LXF_BIT(id);
-		note_dev(view, dev);
+		note_dev(view, e->dev);
 	}
 	return 0;
 }

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <libmount.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mountinfo.h"
+#include "util.h"
+
+/* The libmount calls this project makes, resolved once from libmount.so.1. */
+static struct {
+	bool loaded;
+	struct libmnt_table *(*new_table)(void);
+	void (*unref_table)(struct libmnt_table *);
+	struct libmnt_iter *(*new_iter)(int);
+	void (*free_iter)(struct libmnt_iter *);
+	int (*table_parse_file)(struct libmnt_table *, const char *);
+	int (*table_next_fs)(struct libmnt_table *, struct libmnt_iter *, struct libmnt_fs **);
+	const char *(*fs_get_fstype)(struct libmnt_fs *);
+	const char *(*fs_get_target)(struct libmnt_fs *);
+	dev_t (*fs_get_devno)(struct libmnt_fs *);
+	int (*fs_get_id)(struct libmnt_fs *);
+	int (*fs_get_parent_id)(struct libmnt_fs *);
+} lm;
+
+#define LIBMOUNT_SONAME "libmount.so.1"
+
+static int libmount_load(struct lxh_error *err)
+{
+	void *h;
+
+	if (lm.loaded)
+		return 0;
+	h = dlopen(LIBMOUNT_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return lxh_error_code(err, ENOENT, "cannot load %s: %s", LIBMOUNT_SONAME, dlerror());
+#define SYM(field, name)                                                                                  \
+	do {                                                                                                \
+		*(void **)&lm.field = dlsym(h, name);                                                         \
+		if (!lm.field)                                                                              \
+			return lxh_error_code(err, ENOENT, "%s has no %s: libmount too old", LIBMOUNT_SONAME, name); \
+	} while (0)
+	SYM(new_table, "mnt_new_table");
+	SYM(unref_table, "mnt_unref_table");
+	SYM(new_iter, "mnt_new_iter");
+	SYM(free_iter, "mnt_free_iter");
+	SYM(table_parse_file, "mnt_table_parse_file");
+	SYM(table_next_fs, "mnt_table_next_fs");
+	SYM(fs_get_fstype, "mnt_fs_get_fstype");
+	SYM(fs_get_target, "mnt_fs_get_target");
+	SYM(fs_get_devno, "mnt_fs_get_devno");
+	SYM(fs_get_id, "mnt_fs_get_id");
+	SYM(fs_get_parent_id, "mnt_fs_get_parent_id");
+#undef SYM
+	/* The handle stays open for the life of the process: the pointers above live in it. */
+	lm.loaded = true;
+	return 0;
+}
+
+struct lm_handles {
+	struct libmnt_table *tb;
+	struct libmnt_iter *it;
+};
+
+static void lm_handles_free(struct lm_handles *h)
+{
+	if (h->it)
+		lm.free_iter(h->it);
+	if (h->tb)
+		lm.unref_table(h->tb);
+}
+
+int mountinfo_read(const char *path, struct mountinfo *out, struct lxh_error *err)
+{
+	__attribute__((cleanup(lm_handles_free))) struct lm_handles h = { 0 };
+	struct libmnt_fs *fs;
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = libmount_load(err);
+	if (rc < 0)
+		return rc;
+	h.tb = lm.new_table();
+	h.it = lm.new_iter(MNT_ITER_FORWARD);
+	if (!h.tb || !h.it)
+		return lxh_error_set(err, ENOMEM, "cannot read %s", path);
+	rc = lm.table_parse_file(h.tb, path);
+	if (rc < 0)
+		return lxh_error_set(err, -rc, "cannot parse %s", path);
+	while (lm.table_next_fs(h.tb, h.it, &fs) == 0) {
+		const char *type = lm.fs_get_fstype(fs), *target = lm.fs_get_target(fs);
+		cleanup_free char *fstype = strdup(type ? type : ""), *mnt = strdup(target ? target : "");
+		struct mountinfo_entry *e;
+
+		if (!fstype || !mnt) {
+			mountinfo_free(out);
+			return lxh_error_set(err, ENOMEM, "cannot read %s", path);
+		}
+		if (out->n == cap) {
+			struct mountinfo_entry *grown = realloc(out->entries, (cap = cap ? cap * 2 : 64) * sizeof(*grown));
+			if (!grown) {
+				mountinfo_free(out);
+				return lxh_error_set(err, ENOMEM, "cannot read %s", path);
+			}
+			out->entries = grown;
+		}
+		e = &out->entries[out->n];
+		e->id = lm.fs_get_id(fs);
+		e->parent = lm.fs_get_parent_id(fs);
+		e->dev = lm.fs_get_devno(fs);
+		e->fstype = move_ptr(fstype);
+		e->target = move_ptr(mnt);
+		out->n++;
+	}
+	return 0;
+}
+
+void mountinfo_free(struct mountinfo *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->entries[i].fstype);
+		free(m->entries[i].target);
+	}
+	free(m->entries);
+	m->entries = NULL;
+	m->n = 0;
+}
