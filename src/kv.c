@@ -17,10 +17,16 @@
 #endif
 int kv_list_add(struct kv_list *l, const char *key, const char *value)
 {
-	struct kv *items = realloc(l->items, (l->n + 1) * sizeof(*items));
-	if (!items)
-		return -ENOMEM;
-	l->items = items;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct kv *items = realloc(l->items, cap * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		l->items = items;
+		l->cap = cap;
+	}
+	struct kv *items = l->items;
 	items[l->n].key = strdup(key);
 	items[l->n].value = strdup(value);
 	if (!items[l->n].key || !items[l->n].value) {
@@ -52,4 +58,5 @@ void kv_list_free(struct kv_list *l)
 	free(l->items);
 	l->items = NULL;
 	l->n = 0;
+	l->cap = 0;
 }

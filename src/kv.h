@@ -13,6 +13,7 @@ struct kv {
 struct kv_list {
 	struct kv *items;
 	size_t n;
+	size_t cap; /* grows geometrically: a state may carry hundreds of thousands of annotations */
 };
 
 /* Append copies of @key/@value (value may contain any byte but NUL). Returns: 0 or -ENOMEM. */
