@@ -1,7 +1,9 @@
 #!/bin/bash
 # test.sh - set up everything and run every test: unit tests, then the integration
-# suite against real lxcfs, runc, crun and podman, then the same suite again with the
-# legacy mount path forced, then `make distcheck` (unit tests only inside it).
+# suite against real lxcfs, runc, crun, podman and containerd, then the same suite again
+# with the legacy mount path forced, `make distcheck` (unit tests only inside it), the
+# RPM and .deb builds, the unit tests under valgrind, static analysis, and both suites
+# again on an ASan + UBSan build.
 # With CI=true a skipped integration test fails the run.
 set -uo pipefail
 
@@ -21,6 +23,10 @@ make check 2>&1 | tee "$out/check.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
 make check-legacy 2>&1 | tee "$out/legacy.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
 make distcheck TESTS="$(make -s print-unit-tests)" 2>&1 | tee "$out/distcheck.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
 "$top/scripts/check-packages.sh" 2>&1 | tee "$out/packages.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
+# Issue 4's evidence: unit tests under valgrind, static analysis, and both suites under ASan + UBSan.
+make check-valgrind 2>&1 | tee "$out/valgrind.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
+make analyze 2>&1 | tail -n 20; [ "${PIPESTATUS[0]}" = 0 ] || status=1
+"$top/scripts/check-sanitizers.sh" 2>&1 | tee "$out/sanitizers.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
 # One closing line any reader can count: automake's test-suite summaries added up.
 read -r pass fail skip < <(sed 's/\x1b\[[0-9;]*m//g' "$out"/*.txt | awk '
