@@ -118,6 +118,8 @@ int json_precheck(const char *buf, size_t len, const char *what, unsigned max_de
 {
 	bool in_string = false, escaped = false;
 	unsigned depth = 0;
+	/* Members of each open object or array: yajl's tree grows its arrays one entry per realloc. */
+	size_t members[JSON_MAX_DEPTH + 1] = { 0 };
 
 	for (size_t i = 0; i < len; i++) {
 		char c = buf[i];
@@ -144,8 +146,14 @@ int json_precheck(const char *buf, size_t len, const char *what, unsigned max_de
 			break;
 		case '[':
 		case '{':
-			if (++depth > max_depth)
+			if (++depth > max_depth || depth > JSON_MAX_DEPTH)
 				return lxh_error_set(err, 0, "%s: JSON nested deeper than %u levels", what, max_depth);
+			members[depth] = 0;
+			break;
+		case ',':
+			if (depth > 0 && ++members[depth] >= JSON_MAX_MEMBERS)
+				return lxh_error_set(err, 0, "%s: an object or array with more than %u members", what,
+						     JSON_MAX_MEMBERS);
 			break;
 		case ']':
 		case '}':

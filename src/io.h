@@ -23,13 +23,19 @@ int read_fd_bounded(int fd, const char *what, size_t max, int64_t deadline_ms, c
 
 /**
  * json_precheck - reject JSON that yajl's tree would accept but we must not:
- * nesting deeper than @max_depth (the tree is freed recursively) and strings
- * holding an escaped NUL (\u0000), which C strings would silently truncate.
+ * nesting deeper than @max_depth (at most JSON_MAX_DEPTH; the tree is freed recursively),
+ * objects or arrays of JSON_MAX_MEMBERS or more members, and strings holding an escaped
+ * NUL (\u0000), which C strings would silently truncate.
  * Only a lexical pass: yajl still validates the grammar.
  * Returns: 0, or -EINVAL with @err naming @what and the problem.
  */
 int json_precheck(const char *buf, size_t len, const char *what, unsigned max_depth, struct lxh_error *err);
 
 #define JSON_MAX_DEPTH 64
+/*
+ * Members of one object or array. Kubernetes caps all of a pod's annotations at 256 KiB, so no
+ * real state comes near; past it, yajl's tree (one realloc per member) turns quadratic.
+ */
+#define JSON_MAX_MEMBERS 65536u
 
 #endif

@@ -246,6 +246,26 @@ static void test_precheck(void)
 	is_int(precheck("{\"a\":\"http://x/*\"}", 64, &err), 0, "slashes inside strings are fine");
 	is_int(json_precheck("[[[", 2, "x", 1, &err), -EINVAL, "only @len bytes are looked at (2 of \"[[[\" > 1)");
 	is_int(json_precheck("[[[", 1, "x", 1, &err), 0, "... 1 of them passes");
+
+	/* Members per object or array: the limit, and commas inside strings or nested levels not counted. */
+	{
+		size_t n = JSON_MAX_MEMBERS + 1, len = 0;
+		char *big = malloc(n * 2 + 8), *p = big;
+
+		*p++ = '[';
+		for (size_t i = 0; i < n; i++) {
+			*p++ = i ? ',' : '0';
+			if (i)
+				*p++ = '0';
+		}
+		*p++ = ']';
+		len = (size_t)(p - big);
+		is_int(json_precheck(big, len, "x", 64, &err), -EINVAL, "an array of %zu members is refused", n);
+		like(err.msg, "more than 65536 members", "... naming the limit");
+		is_int(json_precheck(big + 2, len - 2, "x", 64, &err), 0, "exactly the limit passes");
+		free(big);
+	}
+	is_int(precheck("{\"a\":\",,,,,,,,\",\"b\":[1,2,3]}", 64, &err), 0, "commas in strings and nested arrays");
 }
 
 int main(void)
