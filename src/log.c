@@ -56,8 +56,6 @@ void log_set_container(const char *id)
 	container[i] = '\0';
 }
 
-const char *log_container(void) { return container; }
-
 bool log_enabled(enum log_level level) { return level <= current_level; }
 
 void log_msg(enum log_level level, int errnum, const char *fmt, ...)

@@ -20,7 +20,6 @@ int log_level_parse(const char *name, enum log_level *out);
 void log_init(enum log_level level, bool all_to_syslog, const char *log_file);
 /* Name the container in every later line (its first 12 characters). NULL: none. */
 void log_set_container(const char *id);
-const char *log_container(void);
 bool log_enabled(enum log_level level);
 
 /* @errnum > 0 appends ": strerror(errnum)". */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -213,4 +214,19 @@ int lxcfs_live_devices(struct lxcfs_live_set *out, struct lxh_error *err)
 			out->devs[out->n++] = m.dev;
 	}
 	return 0;
+}
+
+int lxcfs_wait_live(const char *root, int wait_s, struct lxcfs_mount *out, struct lxh_error *err)
+{
+	int64_t until = now_ms() + (int64_t)wait_s * 1000;
+
+	for (;;) {
+		int rc = lxcfs_locate(root, out, err);
+
+		if (rc == 0)
+			rc = lxcfs_probe(out, err);
+		if (rc == 0 || now_ms() >= until)
+			return rc;
+		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+	}
 }

@@ -72,4 +72,10 @@ int lxcfs_live_devices(struct lxcfs_live_set *out, struct lxh_error *err);
 /* The pid of the lxcfs daemon serving @m (an "lxcfs" process naming its mount point), or 0. */
 pid_t lxcfs_daemon_pid(const struct lxcfs_mount *m);
 
+/**
+ * lxcfs_wait_live - locate the live lxcfs and check that it answers, retrying up to @wait_s
+ * seconds. Returns: 0, or a negative errno with @err filled.
+ */
+int lxcfs_wait_live(const char *root, int wait_s, struct lxcfs_mount *out, struct lxh_error *err);
+
 #endif

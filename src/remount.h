@@ -30,11 +30,5 @@ struct remount_options {
  */
 int remount_run(const struct remount_options *opt, struct lxh_error *err);
 
-/**
- * lxcfs_wait_live - locate the live lxcfs and check that it answers, retrying up to @wait_s
- * seconds. Returns: 0, or a negative errno with @err filled.
- */
-struct lxcfs_mount;
-int lxcfs_wait_live(const char *root, int wait_s, struct lxcfs_mount *out, struct lxh_error *err);
 
 #endif
