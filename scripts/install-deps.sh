@@ -37,7 +37,11 @@ CHECK_PKGS="$CHECK_PKGS time" # make bench: GNU time's %M, a cross-check of the 
 # it). That source needs a deb-src entry: see ensure_deb_src below.
 CRI_PKGS="containerd python3-grpcio python3-grpc-tools xz-utils"
 
-PKGS="$BUILD_PKGS $TEST_PKGS $CHECK_PKGS $CRI_PKGS"
+# make check-stacks (tests/stacks/): debootstrap makes the Debian 13 and sid roots, zstd
+# packs the cached copies.
+STACK_PKGS="debootstrap zstd"
+
+PKGS="$BUILD_PKGS $TEST_PKGS $CHECK_PKGS $CRI_PKGS $STACK_PKGS"
 
 # Our own deb-src list, written only when no deb-src entry is configured at all.
 SRC_LIST_DIR=/etc/apt/sources.list.d
