@@ -15,6 +15,8 @@ set -eu
 # Build: autotools, libtool, the three libraries the hook links against.
 BUILD_PKGS="build-essential autoconf automake libtool pkg-config
 	libyajl-dev libmount-dev libcap-dev"
+# tests/fake-lxcfs.c, the FUSE filesystem the deadline tests make hang (optional for the hook itself).
+BUILD_PKGS="$BUILD_PKGS libfuse3-dev"
 
 # Integration tests: the real lxcfs and runtimes, a static busybox for the test
 # rootfs, bats to drive them, fusermount, mountpoint/nsenter/unshare.

@@ -1002,6 +1002,11 @@ lxh_dump_logs() {
 
 lxh_teardown() {
 	local rc=0 pid dir
+	# A hung test filesystem first (fake-lxcfs.bash): aborting its connection frees
+	# every process stuck in the kernel on it, the runtimes' included.
+	if declare -F fake_lxcfs_teardown >/dev/null; then
+		fake_lxcfs_teardown || rc=1
+	fi
 	# Resume every lxcfs first: a frozen one would hang the cleanup below.
 	if [ -f "$BATS_TEST_TMPDIR/lxcfs-instances" ]; then
 		while read -r pid dir; do
