@@ -52,6 +52,20 @@ static int remount_ro(const struct target *t)
 	return 0;
 }
 
+/*
+ * Make the mount now on @t private, by a path relative to its parent. A bind of a shared
+ * mount joins its peer group: without this, a mount made on it inside the container would
+ * appear on the host's lxcfs tree and in every other container, and theirs in this one.
+ */
+static int make_private(const struct target *t)
+{
+	if (fchdir(t->parentfd) < 0)
+		return -errno;
+	if (mount(NULL, t->name, NULL, MS_PRIVATE, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
 /* Detach the top mount on @t. UMOUNT_NOFOLLOW: the name is never a symlink, and must not become one. */
 static int detach(const struct target *t)
 {
@@ -70,10 +84,13 @@ static int source_clone(int fd, const struct lxcfs_mount *m, const struct lxfile
 	if (s->tree < 0)
 		return lxh_error_errno(err, "open_tree %s/%s", m->path, f->source);
 	if (kernel_features()->mount_setattr) {
+		/* Private before it is attached: a clone of a shared lxcfs mount is one of its peers. */
 		struct lxh_mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-							  MOUNT_ATTR_NOEXEC };
+							  MOUNT_ATTR_NOEXEC,
+					       .propagation = MS_PRIVATE };
 		if (sys_mount_setattr(s->tree, "", AT_EMPTY_PATH, &attr) < 0)
-			return lxh_error_errno(err, "mount_setattr read-only on a clone of %s/%s", m->path, f->source);
+			return lxh_error_errno(err, "mount_setattr read-only, private on a clone of %s/%s", m->path,
+					       f->source);
 	}
 	return 0;
 }
@@ -158,12 +175,15 @@ static int attach_one(const struct attach_request *req, const struct container_f
 	} else if ((rc = attach_legacy(req, cfs, f, t, err)) < 0) {
 		return rc;
 	}
-	/* A classic bind ignores MS_RDONLY: read-only takes a second, remounting call. */
-	if ((rc = remount_ro(t)) < 0) {
+	/*
+	 * A classic bind ignores MS_RDONLY: read-only takes a second, remounting call; and
+	 * private a third, before anyone is told the mount is there (kernels without mount_setattr).
+	 */
+	if ((rc = remount_ro(t)) < 0 || (rc = make_private(t)) < 0) {
 		int urc = detach(t);
 		if (urc < 0)
 			log_error("cannot undo the mount on %s: %s", f->target, strerror(-urc));
-		return lxh_error_set(err, -rc, "remount %s read-only", f->target);
+		return lxh_error_set(err, -rc, "remount %s read-only and private", f->target);
 	}
 	return 0;
 }
