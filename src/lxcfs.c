@@ -5,11 +5,13 @@
 #include <time.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
+#include "log.h"
 #include "lxcfs.h"
 #include "mountinfo.h"
 #include "resolve.h"
@@ -35,10 +37,30 @@ static int rank(const char *target, const char *wanted)
 	return (int)ARRAY_SIZE(preferred);
 }
 
+/*
+ * lxcfs is started by root. A FUSE mount's user_id is the uid that mounted it (fusermount3
+ * sets it to the caller's, and no user can choose another): any user may mount a FUSE
+ * filesystem of their own files with subtype=lxcfs, and that must not reach a container.
+ */
+static bool mounted_by_root(const struct mountinfo_entry *e, unsigned long *uid)
+{
+	*uid = ULONG_MAX;
+	return mountinfo_option_uint(e->fs_options, "user_id", uid) == 0 && *uid == 0;
+}
+
+/* What a skipped mount was, for the message that says why lxcfs counts as missing. */
+static void describe_owner(unsigned long uid, char *buf, size_t size)
+{
+	if (uid == ULONG_MAX)
+		snprintf(buf, size, "its options name no user_id");
+	else
+		snprintf(buf, size, "it was mounted by uid %lu (user_id=%lu), not root", uid, uid);
+}
+
 int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *err)
 {
 	cleanup_mountinfo struct mountinfo mi = { 0 };
-	char wanted[PATH_MAX];
+	char wanted[PATH_MAX], skipped[PATH_MAX] = "", why[96] = "";
 	int best = -1, rc;
 
 	if (root) {
@@ -53,6 +75,7 @@ int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *er
 
 	for (size_t i = 0; i < mi.n; i++) {
 		const struct mountinfo_entry *e = &mi.entries[i];
+		unsigned long uid;
 		int r;
 
 		if (strcmp(e->fstype, LXCFS_FSTYPE) != 0)
@@ -60,12 +83,24 @@ int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *er
 		r = rank(e->target, root ? wanted : NULL);
 		if (r < 0 || (best >= 0 && r > best))
 			continue;
+		if (!mounted_by_root(e, &uid)) {
+			strnprintf(skipped, sizeof(skipped), "%s", e->target);
+			describe_owner(uid, why, sizeof(why));
+			log_warn("the %s mount at %s is not trusted: %s", LXCFS_FSTYPE, e->target, why);
+			/* Mounted on top of root's lxcfs: the path now leads to it. */
+			if (best >= 0 && strcmp(out->path, e->target) == 0)
+				best = -1;
+			continue;
+		}
 		if (strnprintf(out->path, sizeof(out->path), "%s", e->target) < 0)
 			continue;
 		out->dev = e->dev;
 		best = r;
 	}
 	if (best < 0) {
+		if (skipped[0])
+			return lxh_error_code(err, ENOENT, "no lxcfs mounted by root%s%s: the %s mount at %s is not trusted (%s)",
+					      root ? " at " : "", root ? wanted : "", LXCFS_FSTYPE, skipped, why);
 		if (root)
 			return lxh_error_code(err, ENOENT, "no lxcfs mounted at %s", wanted);
 		return lxh_error_code(err, ENOENT, "no lxcfs mounted (no %s mount at /var/lib/lxcfs, /var/lib/lxc/lxcfs or elsewhere)",

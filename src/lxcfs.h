@@ -18,10 +18,12 @@ struct lxcfs_mount {
 
 /**
  * lxcfs_locate - find the live lxcfs mount in /proc/self/mountinfo (libmount).
- * Reads no file under the mount, so a hung lxcfs cannot block it.
+ * Reads no file under the mount, so a hung lxcfs cannot block it. Only root's lxcfs counts
+ * (its options say user_id=0): a fuse.lxcfs mount made by anyone else is skipped with a warning.
  * @root: --lxcfs-root, which must itself be a fuse.lxcfs mount point; NULL: prefer
  * /var/lib/lxcfs, then /var/lib/lxc/lxcfs, then any other.
- * Returns: 0, -ENOENT when none is mounted (@err says where it looked), or another negative errno.
+ * Returns: 0, -ENOENT when none is mounted (@err says where it looked, and which mount it did
+ * not trust and why), or another negative errno.
  */
 int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *err);
 

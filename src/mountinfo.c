@@ -21,6 +21,7 @@ static struct {
 	int (*table_next_fs)(struct libmnt_table *, struct libmnt_iter *, struct libmnt_fs **);
 	const char *(*fs_get_fstype)(struct libmnt_fs *);
 	const char *(*fs_get_target)(struct libmnt_fs *);
+	const char *(*fs_get_fs_options)(struct libmnt_fs *);
 	dev_t (*fs_get_devno)(struct libmnt_fs *);
 	int (*fs_get_id)(struct libmnt_fs *);
 	int (*fs_get_parent_id)(struct libmnt_fs *);
@@ -51,6 +52,7 @@ static int libmount_load(struct lxh_error *err)
 	SYM(table_next_fs, "mnt_table_next_fs");
 	SYM(fs_get_fstype, "mnt_fs_get_fstype");
 	SYM(fs_get_target, "mnt_fs_get_target");
+	SYM(fs_get_fs_options, "mnt_fs_get_fs_options");
 	SYM(fs_get_devno, "mnt_fs_get_devno");
 	SYM(fs_get_id, "mnt_fs_get_id");
 	SYM(fs_get_parent_id, "mnt_fs_get_parent_id");
@@ -92,11 +94,12 @@ int mountinfo_read(const char *path, struct mountinfo *out, struct lxh_error *er
 	if (rc < 0)
 		return lxh_error_set(err, -rc, "cannot parse %s", path);
 	while (lm.table_next_fs(h.tb, h.it, &fs) == 0) {
-		const char *type = lm.fs_get_fstype(fs), *target = lm.fs_get_target(fs);
+		const char *type = lm.fs_get_fstype(fs), *target = lm.fs_get_target(fs), *opts = lm.fs_get_fs_options(fs);
 		cleanup_free char *fstype = strdup(type ? type : ""), *mnt = strdup(target ? target : "");
+		cleanup_free char *fs_opts = strdup(opts ? opts : "");
 		struct mountinfo_entry *e;
 
-		if (!fstype || !mnt) {
+		if (!fstype || !mnt || !fs_opts) {
 			mountinfo_free(out);
 			return lxh_error_set(err, ENOMEM, "cannot read %s", path);
 		}
@@ -114,6 +117,7 @@ int mountinfo_read(const char *path, struct mountinfo *out, struct lxh_error *er
 		e->dev = lm.fs_get_devno(fs);
 		e->fstype = move_ptr(fstype);
 		e->target = move_ptr(mnt);
+		e->fs_options = move_ptr(fs_opts);
 		out->n++;
 	}
 	return 0;
@@ -124,8 +128,31 @@ void mountinfo_free(struct mountinfo *m)
 	for (size_t i = 0; i < m->n; i++) {
 		free(m->entries[i].fstype);
 		free(m->entries[i].target);
+		free(m->entries[i].fs_options);
 	}
 	free(m->entries);
 	m->entries = NULL;
 	m->n = 0;
+}
+
+int mountinfo_option_uint(const char *options, const char *name, unsigned long *value)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = options; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n > len && strncmp(p, name, len) == 0 && p[len] == '=') {
+			char *stop;
+
+			errno = 0;
+			*value = strtoul(p + len + 1, &stop, 10);
+			if (errno || stop != p + n || stop == p + len + 1)
+				return -EINVAL;
+			return 0;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return -ENOENT;
 }

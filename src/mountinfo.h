@@ -21,6 +21,7 @@ struct mountinfo_entry {
 	dev_t dev;
 	char *fstype; /* "proc", "fuse.lxcfs", ... */
 	char *target; /* mount point as the reading process sees it, unescaped */
+	char *fs_options; /* the superblock's options: "rw,user_id=0,group_id=0,allow_other" */
 };
 
 struct mountinfo {
@@ -36,5 +37,11 @@ struct mountinfo {
 int mountinfo_read(const char *path, struct mountinfo *out, struct lxh_error *err);
 void mountinfo_free(struct mountinfo *m);
 #define cleanup_mountinfo __attribute__((cleanup(mountinfo_free)))
+
+/**
+ * mountinfo_option_uint - the value of option @name ("user_id") in a comma-separated
+ * @options string. Returns: 0 with @value set, -ENOENT when absent, -EINVAL when not a number.
+ */
+int mountinfo_option_uint(const char *options, const char *name, unsigned long *value);
 
 #endif
