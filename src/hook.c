@@ -23,8 +23,8 @@ int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err
 	cleanup_state struct oci_state st = { 0 };
 	cleanup_spec struct oci_spec spec = { 0 };
 	cleanup_free char *buf = NULL, *rootfs = NULL;
-	struct kv_list no_annotations = { 0 };
 	struct policy_decision decision;
+	bool state_decides;
 	struct inject_request inj = { 0 };
 	struct plan plan;
 	size_t len;
@@ -40,9 +40,16 @@ int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err
 		return rc;
 	log_set_container(st.id);
 
-	/* Fast path: the state's own annotation says no. Every unannotated container pays only this. */
-	if (kv_list_get(&st.annotations, ANNOTATION_ENABLE)) {
-		rc = policy_decide(&st.annotations, &no_annotations, opt->def, &decision, err);
+	/*
+	 * Runtimes copy every config.json annotation into the state (runc, crun; OCI runtime-spec
+	 * "State") and leave the key out when there is none: a state that carries annotations has
+	 * them all, and decides alone. On a containerd node with the hook in base_runtime_spec every
+	 * container, pause ones aside, comes here: an unannotated one must cost only this, without
+	 * reading a config.json that may not even be its own (crun 1.21-1.29 pass "/" as bundle).
+	 */
+	state_decides = st.annotations.n > 0;
+	if (state_decides) {
+		rc = policy_decide(&st.annotations, NULL, opt->def, &decision, err);
 		if (rc < 0)
 			return rc;
 		if (!decision.enabled) {
@@ -54,12 +61,14 @@ int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err
 	rc = oci_spec_load(st.bundle, &spec, err);
 	if (rc < 0)
 		return rc;
-	rc = policy_decide(&st.annotations, &spec.annotations, opt->def, &decision, err);
-	if (rc < 0)
-		return rc;
-	if (!decision.enabled) {
-		log_debug("not enabled: %s", decision.reason);
-		return 0;
+	if (!state_decides) {
+		rc = policy_decide(&st.annotations, &spec.annotations, opt->def, &decision, err);
+		if (rc < 0)
+			return rc;
+		if (!decision.enabled) {
+			log_debug("not enabled: %s", decision.reason);
+			return 0;
+		}
 	}
 	if (strcmp(st.status, "stopped") == 0) {
 		log_info("container is stopped: nothing to mount");

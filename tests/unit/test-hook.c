@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test-hook.c - what the hook reads before it decides: a state that carries annotations
+ * decides alone, so an unannotated container never needs (or reads) a config.json.
+ * Only paths that end before any mount are run here; mounting is the integration suites' job.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hook.h"
+#include "io.h"
+#include "tap.h"
+
+static char bundle[64];
+
+static void bundle_make(void)
+{
+	strcpy(bundle, "/tmp/test-hook.XXXXXX");
+	if (!mkdtemp(bundle)) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		exit(99);
+	}
+}
+
+static void put_config(const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	f = fopen(path, "we");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		printf("Bail out! cannot write %s\n", path);
+		exit(99);
+	}
+}
+
+/* Run the hook with @state on stdin (a pipe), --default @def. Returns: hook_run's value. */
+static int run_hook(const char *state, enum default_mode def, struct lxh_error *err)
+{
+	struct hook_options opt = { .def = def, .deadline_ms = now_ms() + 5000 };
+	int p[2], rc;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || write(p[1], state, strlen(state)) != (ssize_t)strlen(state)) {
+		printf("Bail out! pipe: %s\n", strerror(errno));
+		exit(99);
+	}
+	close(p[1]);
+	lxh_error_clear(err);
+	rc = hook_run(&opt, p[0], err);
+	close(p[0]);
+	return rc;
+}
+
+/* A state document for container "c1" (pid 1: never touched on these paths). */
+static const char *state(const char *bundle_path, const char *annotations)
+{
+	static char buf[1024];
+
+	snprintf(buf, sizeof(buf), "{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"created\",\"pid\":1,"
+				   "\"bundle\":\"%s\"%s%s}",
+		 bundle_path, annotations ? ",\"annotations\":" : "", annotations ? annotations : "");
+	return buf;
+}
+
+#define CRI_CONTAINER "{\"io.kubernetes.cri.container-type\":\"container\"}"
+
+static void test_state_decides(void)
+{
+	struct lxh_error err;
+	int rc;
+
+	put_config("this is not JSON");
+	rc = run_hook(state(bundle, CRI_CONTAINER), DEFAULT_OFF, &err);
+	is_int(rc, 0, "annotations, none ours: exit 0 without parsing config.json (garbage there)");
+	rc = run_hook(state("/nonexistent/bundle.lxh", CRI_CONTAINER), DEFAULT_OFF, &err);
+	is_int(rc, 0, "annotations, none ours: exit 0 with no bundle at all");
+	rc = run_hook(state("/", CRI_CONTAINER), DEFAULT_OFF, &err);
+	is_int(rc, 0, "annotations, none ours, bundle \"/\" (crun 1.21-1.29): exit 0");
+	rc = run_hook(state(bundle, "{\"io.kubernetes.container.lxcfsEnable\":\"false\"}"), DEFAULT_OFF, &err);
+	is_int(rc, 0, "lxcfsEnable=false in the state: exit 0 without config.json");
+	rc = run_hook(state(bundle, "{\"io.kubernetes.container.lxcfsFiles\":\"/proc/nothing\"}"), DEFAULT_OFF, &err);
+	is_int(rc, 0, "lxcfsFiles alone (even a bad one) in the state does not enable: exit 0");
+
+	rc = run_hook(state(bundle, "{\"io.kubernetes.container.lxcfsEnable\":\"maybe\"}"), DEFAULT_OFF, &err);
+	ok(rc == -EINVAL && strstr(err.msg, "maybe"), "an invalid lxcfsEnable in the state is refused: %s", err.msg);
+
+	/* --default on needs the spec (its mounts, its namespaces): config.json is read then. */
+	rc = run_hook(state(bundle, CRI_CONTAINER), DEFAULT_ON, &err);
+	ok(rc < 0 && strstr(err.msg, "config"), "--default on reads config.json: %s", err.msg);
+
+	/* A state without annotations: config.json's decide, so it is read. */
+	rc = run_hook(state(bundle, NULL), DEFAULT_OFF, &err);
+	ok(rc < 0 && strstr(err.msg, "config"), "no annotations in the state: config.json is read: %s", err.msg);
+	rc = run_hook(state(bundle, "{}"), DEFAULT_OFF, &err);
+	ok(rc < 0 && strstr(err.msg, "config"), "empty annotations in the state: config.json is read: %s", err.msg);
+
+	/* The state has them all: an enable only in config.json does not count against a state that has others. */
+	put_config("{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
+		   "\"annotations\":{\"io.kubernetes.container.lxcfsEnable\":\"true\"}}");
+	rc = run_hook(state(bundle, CRI_CONTAINER), DEFAULT_OFF, &err);
+	is_int(rc, 0, "annotations without ours in the state, ours only in config.json: the state decides (off)");
+}
+
+int main(void)
+{
+	char path[128];
+
+	bundle_make();
+	test_state_decides();
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	unlink(path);
+	rmdir(bundle);
+	return done_testing();
+}
