@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "basespec.h"
 #include "caps.h"
 #include "hook.h"
 #include "invoke.h"
@@ -28,7 +30,8 @@ static const char usage_text[] =
 	"       lxcfs-oci-hook remount [--lxcfs-root DIR] [--wait SECONDS] [--pid PID]...\n"
 	"                      [--adopt] [--state-root DIR]... [--dry-run] [--timeout SECONDS]\n"
 	"       lxcfs-oci-hook status [--json] [--lxcfs-root DIR]\n"
-	"       lxcfs-oci-hook invoke   (NRI v0.1 plugin for containerd 1.5/1.6: request on stdin)\n"
+	"       lxcfs-oci-hook base-spec [--hook-path PATH] [--input FILE] [-- HOOK_OPTION...]\n"
+	"       lxcfs-oci-hook invoke   (NRI v0.1 plugin for containerd 1.5/1.6 only: request on stdin)\n"
 	"\n"
 	"OCI hook that bind-mounts lxcfs files over a container's /proc and /sys files,\n"
 	"read-only, when the container is annotated io.kubernetes.container.lxcfsEnable=true.\n"
@@ -77,8 +80,18 @@ static const char usage_text[] =
 	"  --json             one JSON document instead of a table\n"
 	"  Exit status: 0 all ok; 1 any stale or stacked; 2 usage error.\n"
 	"\n"
-	"invoke: containerd 1.5/1.6 NRI v0.1. The plugin's conf object takes the hook's options by\n"
-	"  name: lxcfs-root, default, on-missing, timeout, log-level. Install as\n"
+	"base-spec: containerd 1.7/2.x. Reads an OCI spec (containerd's default: `ctr oci spec`) and\n"
+	"  prints it with this hook added to hooks.createRuntime, every other field kept, for the\n"
+	"  runtime handler's base_runtime_spec. containerd reads that file only when it starts, and\n"
+	"  it is frozen: make it again after every containerd upgrade.\n"
+	"  --hook-path PATH   the hook binary as runc/crun will run it (default " LXH_HOOK_PATH ")\n"
+	"  --input FILE       the spec to start from (default: stdin)\n"
+	"  -- HOOK_OPTION...  options the hook is run with (e.g. --lxcfs-root DIR)\n"
+	"  Running it on its own output replaces our entry instead of adding a second one.\n"
+	"\n"
+	"invoke: containerd 1.5/1.6 only (NRI v0.1; 1.7 and 2.x no longer run v0.1 plugins for\n"
+	"  application containers: use base-spec). The plugin's conf object takes the hook's options\n"
+	"  by name: lxcfs-root, default, on-missing, timeout, log-level. Install as\n"
 	"  /opt/nri/bin/lxcfs-oci-hook (never name the plugin type lxcfs: containerd would run the daemon).\n"
 	"\n"
 	"See lxcfs-oci-hook(8).\n";
@@ -98,6 +111,15 @@ enum {
 	OPT_STATE_ROOT,
 	OPT_DRY_RUN,
 	OPT_JSON,
+	OPT_HOOK_PATH,
+	OPT_INPUT,
+};
+
+static const struct option base_spec_longopts[] = {
+	{ "hook-path", required_argument, NULL, OPT_HOOK_PATH },
+	{ "input", required_argument, NULL, OPT_INPUT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static const struct option remount_longopts[] = {
@@ -326,6 +348,83 @@ static int cmd_status(int argc, char **argv)
 	return rc;
 }
 
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read the spec from @input (NULL or "-": stdin), write it with our hook to stdout. */
+static int base_spec_run(const char *input, const struct basespec_hook *hook, struct lxh_error *err)
+{
+	cleanup_close int fd = -1;
+	cleanup_free char *in = NULL, *out = NULL;
+	size_t in_len, out_len;
+	int rc;
+
+	if (input && strcmp(input, "-") != 0) {
+		fd = open(input, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return lxh_error_errno(err, "cannot open %s", input);
+	}
+	rc = read_fd_bounded(fd >= 0 ? fd : STDIN_FILENO, fd >= 0 ? input : "stdin", 16u << 20, -1, &in, &in_len, err);
+	if (rc < 0)
+		return rc;
+	rc = basespec_add_hook(in, in_len, hook, &out, &out_len, err);
+	if (rc < 0)
+		return rc;
+	if (write_all(STDOUT_FILENO, out, out_len) < 0)
+		return lxh_error_errno(err, "cannot write the spec to stdout");
+	return 0;
+}
+
+static int cmd_base_spec(int argc, char **argv)
+{
+	struct basespec_hook hook = { .path = LXH_HOOK_PATH };
+	const char *input = NULL;
+	struct lxh_error err = { 0 };
+	int c;
+
+	/* '+': stop at the first non-option; the hook's own options come after "--". */
+	while ((c = getopt_long(argc, argv, "+h", base_spec_longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_HOOK_PATH:
+			if (optarg[0] != '/')
+				return usage_error("--hook-path takes an absolute path, not '%s'", optarg);
+			hook.path = optarg;
+			break;
+		case OPT_INPUT:
+			input = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			return usage_error("%s", "invalid option");
+		}
+	}
+	if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
+		return usage_error("unexpected argument '%s' (the hook's options go after --)", argv[optind]);
+	hook.args = (const char *const *)argv + optind;
+	hook.n_args = (size_t)(argc - optind);
+
+	log_init(LOG_LVL_WARN, false, NULL);
+	if (base_spec_run(input, &hook, &err) < 0) {
+		log_error("base-spec: %s", err.msg);
+		return EXIT_REFUSED;
+	}
+	return 0;
+}
+
 static int cmd_hook(int argc, char **argv, int64_t start_ms)
 {
 	struct hook_options opt = { .def = DEFAULT_OFF };
@@ -401,6 +500,8 @@ int main(int argc, char **argv)
 		return cmd_remount(argc - 1, argv + 1);
 	if (strcmp(cmd, "status") == 0)
 		return cmd_status(argc - 1, argv + 1);
+	if (strcmp(cmd, "base-spec") == 0)
+		return cmd_base_spec(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0) {
 		fputs(usage_text, stdout);
 		return 0;
