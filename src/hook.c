@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "bundle.h"
 #include "inject.h"
 #include "hook.h"
 #include "io.h"
@@ -58,7 +60,8 @@ int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err
 		}
 	}
 
-	rc = oci_spec_load(st.bundle, &spec, err);
+	/* getppid(): the runtime running this hook, whose --root says where crun keeps its copy. */
+	rc = bundle_load_spec(&st, opt->state_roots, opt->n_state_roots, (int)getppid(), &spec, err);
 	if (rc < 0)
 		return rc;
 	if (!state_decides) {

@@ -4,6 +4,7 @@
 #define LXH_HOOK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -15,6 +16,8 @@ struct hook_options {
 	bool on_missing_fail;    /* --on-missing fail */
 	bool legacy_mount;       /* --mount-api legacy */
 	int64_t deadline_ms;     /* start + --timeout, on now_ms()'s clock */
+	const char *const *state_roots; /* --state-root: crun state directories, for a bundle of "/" */
+	size_t n_state_roots;
 };
 
 /**

@@ -45,6 +45,9 @@ static const char usage_text[] =
 	"  --on-missing ignore|fail  lxcfs not mounted or not answering: start the container\n"
 	"                            without lxcfs files and warn, or refuse it (default ignore)\n"
 	"  --timeout SECONDS         deadline for the whole run, lxcfs included (default 10)\n"
+	"  --state-root DIR          crun state directory holding its copy of config.json,\n"
+	"                            used only when the state's bundle is \"/\" (crun 1.21-1.29;\n"
+	"                            default: the runtime's --root, then /run/crun; repeatable)\n"
 	"  --mount-api auto|legacy   legacy forces the classic bind path used on kernels\n"
 	"                            without open_tree/move_mount (default auto)\n"
 	"  --log-level LEVEL         error, warn, info or debug (default warn)\n"
@@ -148,6 +151,7 @@ static const struct option status_longopts[] = {
 
 static const struct option hook_longopts[] = {
 	{ "lxcfs-root", required_argument, NULL, OPT_LXCFS_ROOT },
+	{ "state-root", required_argument, NULL, OPT_STATE_ROOT },
 	{ "default", required_argument, NULL, OPT_DEFAULT },
 	{ "on-missing", required_argument, NULL, OPT_ON_MISSING },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -429,6 +433,7 @@ static int cmd_hook(int argc, char **argv, int64_t start_ms)
 {
 	struct hook_options opt = { .def = DEFAULT_OFF };
 	struct common_options common = { .level = LOG_LVL_WARN, .timeout_s = 10 };
+	static const char *roots[MAX_LIST];
 	struct lxh_error err = { 0 };
 	int c;
 
@@ -456,6 +461,14 @@ static int cmd_hook(int argc, char **argv, int64_t start_ms)
 			if (strcmp(optarg, "ignore") && strcmp(optarg, "fail"))
 				return usage_error("--on-missing takes ignore or fail, not '%s'", optarg);
 			opt.on_missing_fail = strcmp(optarg, "fail") == 0;
+			break;
+		case OPT_STATE_ROOT:
+			if (optarg[0] != '/')
+				return usage_error("--state-root takes an absolute path, not '%s'", optarg);
+			if (opt.n_state_roots == MAX_LIST)
+				return usage_error("at most %d --state-root options", MAX_LIST);
+			roots[opt.n_state_roots++] = optarg;
+			opt.state_roots = roots;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
