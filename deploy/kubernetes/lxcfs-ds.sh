@@ -21,7 +21,8 @@ HOST_PID=${HOST_PID:-1}
 HOST_ROOT=${HOST_ROOT:-/host}
 HOST_HOOK_DIR=${HOST_HOOK_DIR:-/usr/libexec/oci/hooks.d}
 HOST_JSON_DIR=${HOST_JSON_DIR:-/usr/share/containers/oci/hooks.d}
-# Extra lxcfs options, e.g. "-l" (loadavg virtualization) or "--enable-cfs".
+# lxcfs options: daemonset.yaml sets "--enable-cfs" (CPU limits are CFS quotas); "-l" adds
+# loadavg virtualization (deploy/kubernetes/README.md, "The pod, field by field").
 LXCFS_ARGS=${LXCFS_ARGS:-}
 LXCFS_START_TIMEOUT=${LXCFS_START_TIMEOUT:-30}
 REMOUNT_WAIT=${REMOUNT_WAIT:-30}

@@ -192,6 +192,10 @@ lim = lx.get("resources", {}).get("limits", {})
 check("lxcfs has no cpu or memory limit (throttling or an OOM kill hurts every container)",
       not ({"cpu", "memory"} & set(lim)), str(lim))
 
+env = {e.get("name"): e.get("value", "") for e in lx.get("env", [])}
+check("lxcfs runs with --enable-cfs (a CPU limit is a CFS quota, which lxcfs shows only so)",
+      "--enable-cfs" in env.get("LXCFS_ARGS", "").split(), str(env.get("LXCFS_ARGS")))
+
 rp = lx.get("readinessProbe", {})
 cmd = " ".join(rp.get("exec", {}).get("command", []))
 check("readiness probe reads /var/lib/lxcfs/proc/meminfo through lxcfs",
