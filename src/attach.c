@@ -365,22 +365,37 @@ int attach_undo_in_worker(int mntns_fd, const struct rootfs_hint *rootfs, lxfile
 	return first_rc;
 }
 
-/* Is the mount now on @t one of @view's lxcfs devices (stale or live)? Asks nothing of lxcfs. */
-static bool top_is_lxcfs(const struct target *t, const struct ns_lxcfs_view *view, dev_t live)
+enum layer_kind { LAYER_OTHER, LAYER_OURS, LAYER_DEAD, LAYER_FOREIGN };
+
+/*
+ * What the mount now on @t is: ours (the live lxcfs), an lxcfs layer whose connection is dead,
+ * one that still answers (another lxcfs: never ours to replace), or not lxcfs at all. Only a
+ * layer of a device the scan saw is asked anything, here in the worker, under its deadline.
+ */
+static enum layer_kind top_layer(const struct target *t, const struct ns_lxcfs_view *view, dev_t live)
 {
+	cleanup_close int fd = -1;
+	struct statfs sfs;
 	struct statx stx;
+	bool seen = false;
 	dev_t dev;
 
 	if (fchdir(t->parentfd) < 0 ||
 	    statx(AT_FDCWD, t->name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
-		return false;
+		return LAYER_OTHER;
 	dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
 	if (dev == live)
-		return true;
-	for (size_t i = 0; i < view->n_devs; i++)
-		if (view->devs[i] == dev)
-			return true;
-	return false;
+		return LAYER_OURS;
+	for (size_t i = 0; i < view->n_devs && !seen; i++)
+		seen = view->devs[i] == dev;
+	if (!seen)
+		return LAYER_OTHER;
+	fd = target_open_mounted(t);
+	if (fd < 0)
+		return LAYER_OTHER;
+	if (fstatfs(fd, &sfs) < 0 && (errno == ENOTCONN || errno == ECONNABORTED))
+		return LAYER_DEAD;
+	return LAYER_FOREIGN;
 }
 
 /* Detach every lxcfs layer on @f, then attach @s. The target is re-resolved after each detach. */
@@ -394,8 +409,12 @@ static int repair_target(const struct repair_request *req, const struct containe
 		int rc = target_open(cfs, f, &t, err);
 
 		if (rc == -EXDEV) {
-			if (!t.name || !top_is_lxcfs(&t, req->view, req->lxcfs->dev))
+			enum layer_kind kind = t.name ? top_layer(&t, req->view, req->lxcfs->dev) : LAYER_OTHER;
+
+			if (kind == LAYER_OTHER)
 				return lxh_error_set(err, 0, "%s: a mount that is not lxcfs covers it: left alone", f->target);
+			if (kind == LAYER_FOREIGN)
+				return lxh_error_set(err, 0, "%s: another lxcfs that answers covers it: left alone", f->target);
 			rc = detach(&t);
 			if (rc < 0)
 				return lxh_error_set(err, -rc, "%s: cannot detach an lxcfs layer", f->target);

@@ -228,29 +228,6 @@ int lxcfs_probe(const struct lxcfs_mount *m, struct lxh_error *err)
 	return res.rc;
 }
 
-int lxcfs_live_devices(struct lxcfs_live_set *out, struct lxh_error *err)
-{
-	cleanup_mountinfo struct mountinfo mi = { 0 };
-	int rc;
-
-	out->n = 0;
-	rc = mountinfo_read("/proc/self/mountinfo", &mi, err);
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < mi.n && out->n < LXCFS_MAX_LIVE; i++) {
-		const struct mountinfo_entry *e = &mi.entries[i];
-		struct lxcfs_mount m;
-		struct lxh_error ignored;
-
-		if (strcmp(e->fstype, LXCFS_FSTYPE) != 0 || strnprintf(m.path, sizeof(m.path), "%s", e->target) < 0)
-			continue;
-		m.dev = e->dev;
-		if (!lxcfs_live_has(out, m.dev) && lxcfs_probe(&m, &ignored) == 0)
-			out->devs[out->n++] = m.dev;
-	}
-	return 0;
-}
-
 int lxcfs_wait_live(const char *root, int wait_s, struct lxcfs_mount *out, struct lxh_error *err)
 {
 	int64_t until = now_ms() + (int64_t)wait_s * 1000;

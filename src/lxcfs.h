@@ -43,7 +43,7 @@ int lxcfs_open_source(int rootfd, const struct lxcfs_mount *m, const char *sourc
 		      struct lxh_error *err);
 
 
-/* Devices of every lxcfs mount on the host that answers: a layer on one of them is not stale. */
+/* Devices of lxcfs mounts known to answer: a layer on one of them needs no probe. */
 #define LXCFS_MAX_LIVE 16
 struct lxcfs_live_set {
 	dev_t devs[LXCFS_MAX_LIVE];
@@ -63,13 +63,6 @@ static inline bool lxcfs_live_has(const struct lxcfs_live_set *s, dev_t dev)
  * deadline, so a hung lxcfs cannot hang the caller. Returns: 0, or a negative errno with @err filled.
  */
 int lxcfs_probe(const struct lxcfs_mount *m, struct lxh_error *err);
-
-/**
- * lxcfs_live_devices - every fuse.lxcfs mount in /proc/self/mountinfo that answers lxcfs_probe().
- * Several lxcfs instances may run on one host; only a layer on none of them is stale.
- * Returns: 0, or a negative errno with @err filled.
- */
-int lxcfs_live_devices(struct lxcfs_live_set *out, struct lxh_error *err);
 
 /* The pid of the lxcfs daemon serving @m (an "lxcfs" process naming its mount point), or 0. */
 pid_t lxcfs_daemon_pid(const struct lxcfs_mount *m);

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,80 +29,247 @@ static int target_id(const char *target)
 	return -1;
 }
 
-static void note_dev(struct ns_lxcfs_view *v, dev_t dev)
+/* Mount id -> index into the table, open addressing: one pass builds it, lookups are O(1). */
+struct id_index {
+	size_t *slot; /* index + 1; 0 is empty */
+	size_t cap;
+};
+
+static void id_index_free(struct id_index *x)
 {
-	for (size_t i = 0; i < v->n_devs; i++)
-		if (v->devs[i] == dev)
-			return;
-	if (v->n_devs < ARRAY_SIZE(v->devs))
-		v->devs[v->n_devs++] = dev;
+	free(x->slot);
 }
 
-static const struct mountinfo_entry *find_id(const struct mountinfo *mi, int id)
+static size_t id_hash(int id, size_t cap)
 {
-	for (size_t i = 0; i < mi->n; i++)
-		if (mi->entries[i].id == id)
-			return &mi->entries[i];
+	return ((size_t)(unsigned)id * 2654435761u) & (cap - 1);
+}
+
+/* Returns: 0, -EAGAIN when an id appears twice (the table changed while it was read), -ENOMEM. */
+static int id_index_build(struct id_index *x, const struct mountinfo *mi)
+{
+	x->cap = 16;
+	while (x->cap < mi->n * 2)
+		x->cap *= 2;
+	x->slot = calloc(x->cap, sizeof(*x->slot));
+	if (!x->slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < mi->n; i++) {
+		size_t j = id_hash(mi->entries[i].id, x->cap);
+
+		for (; x->slot[j]; j = (j + 1) & (x->cap - 1))
+			if (mi->entries[x->slot[j] - 1].id == mi->entries[i].id)
+				return -EAGAIN;
+		x->slot[j] = i + 1;
+	}
+	return 0;
+}
+
+static const struct mountinfo_entry *id_find(const struct id_index *x, const struct mountinfo *mi, int id)
+{
+	for (size_t j = id_hash(id, x->cap); x->slot[j]; j = (j + 1) & (x->cap - 1))
+		if (mi->entries[x->slot[j] - 1].id == id)
+			return &mi->entries[x->slot[j] - 1];
 	return NULL;
 }
 
-/* Is @e covered: another mount on its mount point, on top of it, other than @except? */
-static bool covered(const struct mountinfo *mi, const struct mountinfo_entry *e, const struct mountinfo_entry *except)
-{
-	for (size_t i = 0; i < mi->n; i++) {
-		const struct mountinfo_entry *m = &mi->entries[i];
-
-		if (m != except && m->parent == e->id && strcmp(m->target, e->target) == 0)
-			return true;
-	}
-	return false;
-}
-
 /*
- * A layer hidden under a mount made later (a container that mounts a new procfs over /proc)
- * cannot be reached, repaired or read: count only layers whose every ancestor is uncovered.
+ * Which mounts can be reached from the root the process sees. A mount is hidden when one of
+ * its ancestors has another mount on its own mount point on top of it (a container that
+ * mounts a new procfs over /proc hides the layers on the old one): such layers cannot be
+ * reached, repaired or read. Each mount's answer is computed once and kept, so the whole
+ * table costs one pass, however deep or wide it is (10,000 binds must not stall a scan).
  */
-static bool layer_visible(const struct mountinfo *mi, const struct mountinfo_entry *e)
-{
-	for (int depth = 0; depth < 256; depth++) {
-		const struct mountinfo_entry *parent = find_id(mi, e->parent);
+enum reach { REACH_UNKNOWN = 0, REACH_BUSY, REACH_YES, REACH_NO };
 
-		if (!parent || parent == e)
-			return true; /* reached the root the process sees */
-		if (covered(mi, parent, e))
-			return false;
-		e = parent;
-	}
-	return false;
+struct reach_map {
+	const struct mountinfo *mi;
+	struct id_index ids;
+	unsigned *covers; /* per mount: mounts on its own mount point whose parent it is */
+	unsigned char *reach;
+	size_t *chain;
+};
+
+static void reach_map_free(struct reach_map *r)
+{
+	id_index_free(&r->ids);
+	free(r->covers);
+	free(r->reach);
+	free(r->chain);
 }
+
+static size_t index_of(const struct reach_map *r, const struct mountinfo_entry *e)
+{
+	return (size_t)(e - r->mi->entries);
+}
+
+static int reach_map_build(struct reach_map *r, const struct mountinfo *mi)
+{
+	int rc;
+
+	r->mi = mi;
+	rc = id_index_build(&r->ids, mi);
+	if (rc < 0)
+		return rc;
+	r->covers = calloc(mi->n ? mi->n : 1, sizeof(*r->covers));
+	r->reach = calloc(mi->n ? mi->n : 1, sizeof(*r->reach));
+	r->chain = calloc(mi->n ? mi->n : 1, sizeof(*r->chain));
+	if (!r->covers || !r->reach || !r->chain)
+		return -ENOMEM;
+	for (size_t i = 0; i < mi->n; i++) {
+		const struct mountinfo_entry *e = &mi->entries[i];
+		const struct mountinfo_entry *p = e->parent != e->id ? id_find(&r->ids, mi, e->parent) : NULL;
+
+		if (p && strcmp(p->target, e->target) == 0)
+			r->covers[index_of(r, p)]++;
+	}
+	return 0;
+}
+
+/* Is @e's mount point on top of its parent (not covered by a sibling stacked over @e's parent)? */
+static bool parent_uncovered(const struct reach_map *r, const struct mountinfo_entry *e, const struct mountinfo_entry *p)
+{
+	unsigned mine = strcmp(p->target, e->target) == 0 ? 1 : 0;
+
+	return r->covers[index_of(r, p)] == mine;
+}
+
+static bool reachable(struct reach_map *r, const struct mountinfo_entry *e)
+{
+	size_t n = 0;
+	unsigned char answer;
+
+	/* Up to the root or to a mount already answered, remembering the way. */
+	for (;;) {
+		size_t i = index_of(r, e);
+		const struct mountinfo_entry *p;
+
+		if (r->reach[i] == REACH_YES || r->reach[i] == REACH_NO) {
+			answer = r->reach[i];
+			break;
+		}
+		if (r->reach[i] == REACH_BUSY) {
+			answer = REACH_NO; /* a loop of parent ids: a table torn while read */
+			break;
+		}
+		r->reach[i] = REACH_BUSY;
+		r->chain[n++] = i;
+		p = e->parent != e->id ? id_find(&r->ids, r->mi, e->parent) : NULL;
+		if (!p) {
+			answer = REACH_YES; /* reached the root the process sees */
+			break;
+		}
+		if (!parent_uncovered(r, e, p)) {
+			answer = REACH_NO;
+			break;
+		}
+		e = p;
+	}
+	/* Everything on the way shares the answer: above a hidden mount all are hidden, and so on. */
+	while (n--)
+		r->reach[r->chain[n]] = answer;
+	return answer == REACH_YES;
+}
+
+static size_t note_dev(struct ns_lxcfs_view *v, dev_t dev)
+{
+	for (size_t i = 0; i < v->n_devs; i++)
+		if (v->devs[i] == dev)
+			return i;
+	if (v->n_devs == ARRAY_SIZE(v->devs))
+		return SIZE_MAX;
+	v->devs[v->n_devs] = dev;
+	return v->n_devs++;
+}
+
+/* How often a torn read (a mount id seen twice) is retried before the namespace is given up. */
+#define MOUNTINFO_READS 3
 
 int ns_view_from_mountinfo(const char *path, const struct lxcfs_live_set *live, struct ns_lxcfs_view *view,
 			   struct lxh_error *err)
 {
 	cleanup_mountinfo struct mountinfo mi = { 0 };
-	int rc;
+	__attribute__((cleanup(reach_map_free))) struct reach_map r = { 0 };
+	int rc = -EAGAIN;
 
 	memset(view, 0, sizeof(*view));
-	rc = mountinfo_read(path, &mi, err);
+	/*
+	 * Mount ids are reused as soon as a mount is freed: a table read while it changes can show
+	 * one id twice, or a parent id that is now another mount. Never link mounts by such a read.
+	 */
+	for (int attempt = 0; attempt < MOUNTINFO_READS && rc == -EAGAIN; attempt++) {
+		mountinfo_free(&mi);
+		reach_map_free(&r);
+		memset(&r, 0, sizeof(r));
+		rc = mountinfo_read(path, &mi, err);
+		if (rc < 0)
+			return rc;
+		rc = reach_map_build(&r, &mi);
+	}
+	if (rc == -EAGAIN)
+		return lxh_error_set(err, EAGAIN, "%s: the mount table changed under every read (a mount id seen twice)", path);
 	if (rc < 0)
-		return rc;
+		return lxh_error_set(err, -rc, "%s", path);
+
 	for (size_t i = 0; i < mi.n; i++) {
 		const struct mountinfo_entry *e = &mi.entries[i];
+		size_t d;
 		int id;
 
 		if (strcmp(e->fstype, LXCFS_FSTYPE) != 0)
 			continue;
 		id = target_id(e->target);
-		if (id < 0 || !layer_visible(&mi, e))
+		if (id < 0 || !reachable(&r, e))
 			continue;
 		view->files |= LXF_BIT(id);
 		if (++view->layers[id] > 1)
 			view->stacked |= LXF_BIT(id);
 		if (!lxcfs_live_has(live, e->dev))
 			view->stale |= LXF_BIT(id);
-		note_dev(view, e->dev);
+		d = note_dev(view, e->dev);
+		if (d != SIZE_MAX)
+			view->on[id] |= 1u << d;
+		/* Nothing on its own mount point above it: what the container reads there. */
+		if (r.covers[i] == 0) {
+			view->top[id] = e->dev;
+			if (lxcfs_live_has(live, e->dev))
+				view->top_live |= LXF_BIT(id);
+		}
 	}
 	return 0;
+}
+
+enum lxcfs_conn lxcfs_conns_get(const struct lxcfs_conns *c, dev_t dev)
+{
+	for (size_t i = 0; c && i < c->n; i++)
+		if (c->items[i].dev == dev)
+			return c->items[i].state;
+	return LXCFS_CONN_UNKNOWN;
+}
+
+void ns_view_refine(struct ns_lxcfs_view *v, const struct lxcfs_conns *c)
+{
+	for (int id = 0; id < LXF_COUNT; id++) {
+		const lxfile_mask bit = LXF_BIT(id);
+		bool dead = false;
+
+		if (!(v->stale & bit))
+			continue;
+		for (size_t d = 0; d < v->n_devs; d++)
+			if ((v->on[id] & (1u << d)) && lxcfs_conns_get(c, v->devs[d]) == LXCFS_CONN_DEAD)
+				dead = true;
+		if (dead)
+			continue; /* a dead layer: stale, whatever is above it */
+		v->stale &= ~bit;
+		if ((v->top_live & bit) || !v->top[id])
+			continue; /* ours on top (stacked over layers not known dead), or not lxcfs on top */
+		/* Not ours and not dead: never touched. */
+		v->stacked &= ~bit;
+		if (lxcfs_conns_get(c, v->top[id]) == LXCFS_CONN_LIVE)
+			v->foreign |= bit;
+		else
+			v->unresponsive |= bit;
+	}
 }
 
 /* Open-addressing set of namespace inodes: each namespace is read once. */

@@ -14,6 +14,7 @@
 #include "io.h"
 #include "kernel.h"
 #include "log.h"
+#include "liveness.h"
 #include "lxcfs.h"
 #include "nsscan.h"
 #include "pin.h"
@@ -215,6 +216,24 @@ static void adopt(const struct rt_list *rt, const struct ns_list *ns, const stru
 	}
 }
 
+/* Layers that are not ours and not dead: named, never touched. */
+static void report_untouched(const struct ns_list *ns)
+{
+	for (size_t i = 0; i < ns->n; i++) {
+		const struct ns_lxcfs_view *v = &ns->items[i].view;
+		char files[512];
+
+		if (v->foreign) {
+			lxfile_mask_describe(v->foreign, files, sizeof(files));
+			log_info("pid %d: %s from another lxcfs that answers: left alone", (int)ns->items[i].pid, files);
+		}
+		if (v->unresponsive) {
+			lxfile_mask_describe(v->unresponsive, files, sizeof(files));
+			log_warn("pid %d: %s from an lxcfs that did not answer: left alone", (int)ns->items[i].pid, files);
+		}
+	}
+}
+
 int remount_run(const struct remount_options *opt, struct lxh_error *err)
 {
 	struct lxcfs_mount live;
@@ -234,15 +253,21 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 		return lxh_error_wrap(err, "no live lxcfs, nothing changed");
 	log_debug("live lxcfs at %s (device %u:%u)", live.path, major(live.dev), minor(live.dev));
 
-	/* Other lxcfs instances that answer are live too: only layers on none of them are stale. */
-	rc = lxcfs_live_devices(&live_set, err);
-	if (rc < 0)
-		return rc;
-	if (!lxcfs_live_has(&live_set, live.dev) && live_set.n < LXCFS_MAX_LIVE)
-		live_set.devs[live_set.n++] = live.dev;
+	/*
+	 * Layers of ours need no probe. Every other one is asked itself: only a dead one is
+	 * repaired; another lxcfs that answers (in a namespace of its own) is left alone.
+	 */
+	live_set.devs[0] = live.dev;
+	live_set.n = 1;
 	rc = ns_scan(opt->pids, opt->n_pids, &live_set, &ns, err);
 	if (rc < 0)
 		return rc;
+	rc = ns_list_probe(&ns, now_ms() + (int64_t)opt->timeout_s * 1000);
+	if (rc < 0) {
+		rc = lxh_error_set(err, -rc, "remount");
+		goto out;
+	}
+	report_untouched(&ns);
 	if (runtime_list(opt->state_roots, opt->n_state_roots, &rt) < 0)
 		log_warn("cannot read the runtimes' state directories: container ids will be missing");
 

@@ -7,17 +7,41 @@
 #include <sys/sysmacros.h>
 #include <yajl/yajl_gen.h>
 
+#include "io.h"
+#include "liveness.h"
 #include "lxcfs.h"
 #include "nsscan.h"
 #include "runtime_state.h"
 #include "status.h"
 #include "util.h"
 
+/* How long the probes of every layer not known live may take together. */
+#define STATUS_TIMEOUT_MS 10000
+
 static const char *state_of(const struct ns_lxcfs_view *v)
 {
+	if (v->unresponsive)
+		return "unresponsive";
 	if (v->stale)
 		return "stale";
-	return v->stacked ? "stacked" : "ok";
+	if (v->stacked)
+		return "stacked";
+	return v->foreign ? "foreign" : "ok";
+}
+
+/* What status exits 1 for: something to repair, or an lxcfs that did not answer. */
+static bool needs_attention(const struct ns_lxcfs_view *v)
+{
+	return ns_view_needs_repair(v) || v->unresponsive;
+}
+
+static const char *file_note(const struct ns_lxcfs_view *v, int id)
+{
+	if (v->unresponsive & LXF_BIT(id))
+		return "(unresponsive)";
+	if (v->stale & LXF_BIT(id))
+		return "(stale)";
+	return v->foreign & LXF_BIT(id) ? "(foreign)" : "";
 }
 
 static void print_table(const struct lxcfs_mount *live, pid_t daemon, const struct ns_list *ns,
@@ -27,18 +51,18 @@ static void print_table(const struct lxcfs_mount *live, pid_t daemon, const stru
 		printf("lxcfs: %s device %u:%u pid %d\n", live->path, major(live->dev), minor(live->dev), (int)daemon);
 	else
 		printf("lxcfs: not mounted\n");
-	printf("%-8s %-24s %-7s %s\n", "PID", "CONTAINER", "STATE", "FILES");
+	printf("%-8s %-24s %-12s %s\n", "PID", "CONTAINER", "STATE", "FILES");
 	for (size_t i = 0; i < ns->n; i++) {
 		const struct ns_entry *e = &ns->items[i];
 		char name[128];
 		bool first = true;
 
 		container_name(rt, e->pid, name, sizeof(name));
-		printf("%-8d %-24.24s %-7s ", (int)e->pid, name, state_of(&e->view));
+		printf("%-8d %-24.24s %-12s ", (int)e->pid, name, state_of(&e->view));
 		for (int id = 0; id < LXF_COUNT; id++) {
 			if (!(e->view.files & LXF_BIT(id)))
 				continue;
-			printf("%s%s%s", first ? "" : ",", lxfiles[id].target, (e->view.stale & LXF_BIT(id)) ? "(stale)" : "");
+			printf("%s%s%s", first ? "" : ",", lxfiles[id].target, file_note(&e->view, id));
 			first = false;
 		}
 		printf("\n");
@@ -107,6 +131,8 @@ static int print_json(const struct lxcfs_mount *live, pid_t daemon, const struct
 		gen_files(g, "files", e->view.files);
 		gen_files(g, "stale", e->view.stale);
 		gen_files(g, "stacked", e->view.stacked);
+		gen_files(g, "foreign", e->view.foreign);
+		gen_files(g, "unresponsive", e->view.unresponsive);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
@@ -124,6 +150,8 @@ int status_run(const char *lxcfs_root, bool json, struct lxh_error *err)
 	struct ns_list ns = { 0 };
 	struct rt_list rt = { 0 };
 	bool have_live;
+	struct lxh_error ignored = { 0 };
+	int64_t deadline_ms = now_ms() + STATUS_TIMEOUT_MS;
 	pid_t daemon = 0;
 	int rc, bad = 0;
 
@@ -134,12 +162,18 @@ int status_run(const char *lxcfs_root, bool json, struct lxh_error *err)
 	lxh_error_clear(err);
 	if (have_live)
 		daemon = lxcfs_daemon_pid(&live);
-	rc = lxcfs_live_devices(&live_set, err);
-	if (rc < 0)
-		return rc;
+	/* Ours, when it answers: its layers need no probe. Every other layer is asked itself. */
+	live_set.n = 0;
+	if (have_live && lxcfs_probe(&live, &ignored) == 0)
+		live_set.devs[live_set.n++] = live.dev;
 	rc = ns_scan(NULL, 0, &live_set, &ns, err);
 	if (rc < 0)
 		return rc;
+	rc = ns_list_probe(&ns, deadline_ms);
+	if (rc < 0) {
+		ns_list_free(&ns);
+		return lxh_error_set(err, -rc, "status");
+	}
 	runtime_list(NULL, 0, &rt);
 
 	if (json)
@@ -147,7 +181,7 @@ int status_run(const char *lxcfs_root, bool json, struct lxh_error *err)
 	else
 		print_table(have_live ? &live : NULL, daemon, &ns, &rt);
 	for (size_t i = 0; i < ns.n; i++)
-		bad |= ns_view_needs_repair(&ns.items[i].view);
+		bad |= needs_attention(&ns.items[i].view);
 	ns_list_free(&ns);
 	runtime_list_free(&rt);
 	if (rc < 0)

@@ -336,6 +336,111 @@ static void test_edges(void)
 	unlink(path);
 }
 
+
+/* A connection table of one device in @state. */
+static const struct lxcfs_conns *conns_of(dev_t dev, enum lxcfs_conn state, struct lxcfs_conn_entry *one,
+					  struct lxcfs_conns *c)
+{
+	*one = (struct lxcfs_conn_entry){ .dev = dev, .state = state };
+	c->items = one;
+	c->n = 1;
+	return c;
+}
+
+static void test_refine(void)
+{
+	struct lxh_error err = { 0 };
+	struct lxcfs_conn_entry one;
+	struct lxcfs_conns c;
+	struct ns_lxcfs_view v;
+	const lxfile_mask meminfo = LXF_BIT(LXF_PROC_MEMINFO);
+
+	/* Not our lxcfs's device: stale only if its connection is dead. */
+	view_of("mountinfo-live", DEV_NEW, &v, &err);
+	ns_view_refine(&v, conns_of(DEV_OLD, LXCFS_CONN_DEAD, &one, &c));
+	ok(v.stale == DEFAULT_MASK && v.foreign == 0 && v.unresponsive == 0 && ns_view_needs_repair(&v),
+	   "dead connection: every layer stale, repaired");
+
+	view_of("mountinfo-live", DEV_NEW, &v, &err);
+	ns_view_refine(&v, conns_of(DEV_OLD, LXCFS_CONN_LIVE, &one, &c));
+	ok(v.stale == 0 && v.foreign == DEFAULT_MASK && v.unresponsive == 0 && !ns_view_needs_repair(&v),
+	   "another lxcfs that answers: foreign, never repaired");
+
+	view_of("mountinfo-live", DEV_NEW, &v, &err);
+	ns_view_refine(&v, conns_of(DEV_OLD, LXCFS_CONN_HUNG, &one, &c));
+	ok(v.stale == 0 && v.foreign == 0 && v.unresponsive == DEFAULT_MASK && !ns_view_needs_repair(&v),
+	   "no answer in time: unresponsive, not touched");
+
+	view_of("mountinfo-live", DEV_NEW, &v, &err);
+	ns_view_refine(&v, NULL);
+	ok(v.stale == 0 && v.unresponsive == DEFAULT_MASK, "not asked at all: unresponsive, never stale");
+
+	/* Our layer on top of an old one. */
+	view_of("mountinfo-stacked", DEV_NEW, &v, &err);
+	is_int(v.top_live & meminfo, meminfo, "ours is the top layer of /proc/meminfo");
+	ns_view_refine(&v, conns_of(DEV_OLD, LXCFS_CONN_DEAD, &one, &c));
+	ok((v.stale & meminfo) && (v.stacked & meminfo), "a dead layer under ours: stale and stacked");
+	view_of("mountinfo-stacked", DEV_NEW, &v, &err);
+	ns_view_refine(&v, NULL);
+	ok(!(v.stale & meminfo) && (v.stacked & meminfo) && !(v.foreign & meminfo),
+	   "a layer not known dead under ours: stacked only (the repair asks each layer as it comes up)");
+
+	/* The top layer decides; the old one on top of the new one is foreign when it answers. */
+	view_of("mountinfo-stacked", DEV_OLD, &v, &err);
+	ns_view_refine(&v, conns_of(DEV_NEW, LXCFS_CONN_LIVE, &one, &c));
+	ok((v.foreign & meminfo) && !(v.stacked & meminfo) && !(v.stale & meminfo),
+	   "a live foreign layer on top: foreign, not stacked, left alone");
+}
+
+static void test_many_binds(void)
+{
+	struct lxh_error err = { 0 };
+	struct ns_lxcfs_view v;
+	const unsigned n = 10000;
+	size_t cap = (size_t)n * 96 + 256, len = 0;
+	cleanup_free char *text = malloc(cap);
+	cleanup_free char *path = NULL;
+	int ret;
+
+	if (!text)
+		exit(99);
+	/* 10,000 lxcfs binds stacked on one target, then 10,000 tmpfs binds elsewhere. */
+	len = (size_t)snprintf(text, cap, "22 1 0:21 / /proc rw - proc proc rw\n");
+	for (unsigned i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%u %u 0:41 /proc/stat /proc/stat ro - fuse.lxcfs lxcfs rw\n",
+					100 + i, i ? 99 + i : 22);
+	path = temp_mountinfo(text);
+	ret = ns_view_from_mountinfo(path, NULL, &v, &err);
+	ok(ret == 0 && v.layers[LXF_PROC_STAT] == n, "%u stacked layers: every one reachable and counted (%u)", n,
+	   v.layers[LXF_PROC_STAT]);
+	ok(v.top[LXF_PROC_STAT] == DEV_OLD, "the top one is known");
+	unlink(path);
+	free(move_ptr(path));
+
+	len = (size_t)snprintf(text, cap, "22 1 0:21 / /proc rw - proc proc rw\n30 22 0:41 /proc/stat /proc/stat ro - fuse.lxcfs lxcfs rw\n");
+	for (unsigned i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%u 22 0:25 /x /proc/sys/k%u rw - tmpfs tmpfs rw\n", 100 + i, i);
+	path = temp_mountinfo(text);
+	ret = ns_view_from_mountinfo(path, NULL, &v, &err);
+	ok(ret == 0 && v.files == LXF_BIT(LXF_PROC_STAT), "10,000 other binds: the one lxcfs layer is found");
+	unlink(path);
+}
+
+static void test_reused_ids(void)
+{
+	struct lxh_error err = { 0 };
+	struct ns_lxcfs_view v;
+	cleanup_free char *path = temp_mountinfo(
+		"22 1 0:21 / /proc rw - proc proc rw\n"
+		"30 22 0:41 /proc/meminfo /proc/meminfo ro - fuse.lxcfs lxcfs rw\n"
+		"30 22 0:41 /proc/uptime /proc/uptime ro - fuse.lxcfs lxcfs rw\n");
+	int ret = ns_view_from_mountinfo(path, NULL, &v, &err);
+
+	is_int(ret, -EAGAIN, "a mount id seen twice (torn read, id reused): not trusted, -EAGAIN");
+	like(err.msg, "mount id seen twice", "the message says why");
+	unlink(path);
+}
+
 int main(void)
 {
 	test_none();
@@ -349,5 +454,8 @@ int main(void)
 	test_spaces();
 	test_sys();
 	test_edges();
+	test_refine();
+	test_many_binds();
+	test_reused_ids();
 	return done_testing();
 }
