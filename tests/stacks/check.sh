@@ -15,7 +15,8 @@
 #
 # Environment:
 #   LXH_STACKS_JOBS     stacks run at once (default 1; roots are always made in parallel)
-#   LXH_STACK_TIMEOUT   seconds a stack may take (default 2400)
+#   LXH_STACK_TIMEOUT   seconds a stack may take (default 2400); its make check gets 7/8
+#                       of that, so that the logs of what failed are still printed
 #   LXH_STACKS_CACHE, LXH_STACKS_MIRROR: see root.sh
 set -uo pipefail
 
@@ -92,7 +93,7 @@ run_stack() {
 		echo "stack $s: cannot run: no root" >"$work/$s.line"
 		return 1
 	fi
-	timeout -k 30 "$TIMEOUT" "$STACKS_DIR/enter.sh" "$s" \
+	timeout -k 30 "$TIMEOUT" "$STACKS_DIR/enter.sh" "$s" --env "LXH_STACK_CHECK_TIMEOUT=$((TIMEOUT * 7 / 8))" \
 		--ro-bind "$tarball:/lxh/src.tar.gz" --ro-bind "$work/inside.sh:/lxh/inside.sh" \
 		-- bash /lxh/inside.sh /lxh/src.tar.gz </dev/null 2>&1 | tee "$work/$s.log"
 	rc=${PIPESTATUS[0]}
@@ -137,8 +138,10 @@ echo
 for s in "${suites[@]}"; do
 	cat "$work/$s.line" 2>/dev/null || echo "stack $s: no result"
 done
+# A stack that could not run counts as one failure.
 read -r pass fail skip < <(for s in "${suites[@]}"; do
 	sed -n 's/^stack [a-z]*: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 \2 \3/p' "$work/$s.line"
+	grep -q 'ERROR: \|cannot run' "$work/$s.line" 2>/dev/null && echo 0 1 0
 done | awk '{p += $1; f += $2; s += $3} END {print p+0, f+0, s+0}')
 [ "$status" = 0 ] || [ "$fail" != 0 ] || fail=1
 [ "$skip" = 0 ] || status=1
