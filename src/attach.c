@@ -458,6 +458,16 @@ int repair_in_namespace(const struct repair_request *req, struct repair_result *
 	rc = proc_pin(req->pid, &proc, err);
 	if (rc < 0)
 		return rc;
+	/* The pid may have exited and been reused, or moved, since its mountinfo was read. */
+	{
+		struct stat st;
+
+		if (fstat(proc.mntns_fd, &st) < 0)
+			return lxh_error_errno(err, "cannot check the mount namespace of process %d", (int)req->pid);
+		if (req->ns_ino && st.st_ino != req->ns_ino)
+			return lxh_error_set(err, 0, "process %d is no longer in the mount namespace that was scanned: nothing changed",
+					     (int)req->pid);
+	}
 	if (strnprintf(path, sizeof(path), "/proc/%d/root", (int)req->pid) < 0)
 		return -EINVAL;
 	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);

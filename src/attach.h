@@ -57,6 +57,7 @@ struct ns_lxcfs_view;
 
 struct repair_request {
 	pid_t pid;                         /* a process of the namespace, as the host sees it */
+	ino_t ns_ino;                      /* the namespace that was scanned: the pid must still be in it */
 	const struct ns_lxcfs_view *view;  /* what its mountinfo showed */
 	const struct lxcfs_mount *lxcfs;   /* the live lxcfs */
 	const int *source_fds;             /* repair_sources_open(): one O_PATH fd per file, -1 when not served */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "lxcfs.h"
 #include "pin.h"
+#include "proc_cgroup.h"
 #include "util.h"
 
 void lxfile_mask_describe(lxfile_mask m, char *buf, size_t size)
@@ -58,6 +59,14 @@ int inject_lxcfs(const struct inject_request *r, lxfile_mask *mounted, struct lx
 	rc = proc_pin(r->pid, &proc, err);
 	if (rc < 0)
 		return rc;
+	/* A request's pid is only a number: it must be that container's process, still alive after. */
+	if (r->expect_id) {
+		rc = proc_in_container(r->pid, r->expect_id, r->expect_cgroups_path, err);
+		if (rc < 0)
+			return rc;
+		if (proc.pidfd >= 0 && sys_pidfd_send_signal(proc.pidfd, 0) < 0)
+			return lxh_error_errno(err, "container process %d", (int)r->pid);
+	}
 	if (r->rootfs) {
 		rootfs_hint_init(&req.rootfs, r->rootfs, r->status_pivoted);
 	} else {

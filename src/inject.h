@@ -24,6 +24,9 @@ struct inject_request {
 	bool on_missing_fail;    /* --on-missing fail */
 	bool legacy_mount;       /* --mount-api legacy */
 	int64_t deadline_ms;
+	/* When set (NRI): @pid must be in this container's cgroup, checked once it is pinned. */
+	const char *expect_id;
+	const char *expect_cgroups_path;
 };
 
 /**

@@ -88,6 +88,8 @@ static int handle(int64_t start_ms, struct lxh_error *err)
 	if (plan.n == 0)
 		return 0;
 	inj.pid = req.pid;
+	inj.expect_id = req.id;
+	inj.expect_cgroups_path = req.cgroups_path;
 	inj.rootfs = NULL; /* created and pivoted: the process's own root */
 	inj.status_pivoted = true;
 	inj.plan = &plan;

@@ -80,6 +80,8 @@ int nri_request_parse(const char *buf, size_t len, struct nri_request *req, stru
 		rc = lxh_error_set(err, 0, WHAT ": \"spec\" must be an object");
 		goto fail;
 	}
+	if (!json_absent(spec) && (rc = dup_string(spec, "cgroupsPath", false, &req->cgroups_path, err)) < 0)
+		goto fail;
 	ann = yajl_tree_get(tree, ann_path, yajl_t_any);
 	if (!json_absent(ann) && (rc = json_string_map(ann, WHAT, "spec.annotations", &req->annotations, err)) < 0)
 		goto fail;
@@ -97,6 +99,7 @@ void nri_request_free(struct nri_request *req)
 	free(req->state);
 	free(req->id);
 	free(req->sandbox_id);
+	free(req->cgroups_path);
 	kv_list_free(&req->annotations);
 	free(req->conf.lxcfs_root);
 	free(req->conf.def);

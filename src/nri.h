@@ -29,6 +29,7 @@ struct nri_request {
 	char *id;
 	char *sandbox_id;
 	int pid;         /* the task's init as the host sees it; 0 when absent */
+	char *cgroups_path; /* spec.cgroupsPath, or NULL */
 	struct kv_list annotations; /* spec.annotations */
 	struct nri_conf conf;
 };

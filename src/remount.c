@@ -84,7 +84,8 @@ static void repair_child(void *arg, int fd)
 	for (size_t i = 0; i < job->list->n; i++) {
 		const struct ns_entry *e = &job->list->items[i];
 		struct repair_request req = {
-			.pid = e->pid, .view = &e->view, .lxcfs = job->lxcfs, .source_fds = src.fd, .host_ns_fd = host_ns,
+			.pid = e->pid, .ns_ino = e->ns_ino, .view = &e->view, .lxcfs = job->lxcfs, .source_fds = src.fd,
+			.host_ns_fd = host_ns,
 		};
 
 		if (!ns_view_needs_repair(&e->view))
