@@ -3,8 +3,9 @@
 # suite against real lxcfs, runc, crun, podman and containerd, then the same suite again
 # with the legacy mount path forced, `make distcheck` (unit tests only inside it), the
 # RPM and .deb builds, the unit tests under valgrind, static analysis, both suites
-# again on an ASan + UBSan build (its slowest end-to-end suites once only), and
-# `make check-stacks`: the same on Debian 13 and sid.
+# again on an ASan + UBSan build (its slowest end-to-end suites once only),
+# `make check-stacks`: the same on Debian 13 and sid, and `make check-kube`:
+# deploy/kubernetes played by podman kube play on a Debian 13 stack.
 # With CI=true a skipped integration test fails the run.
 set -uo pipefail
 
@@ -37,11 +38,15 @@ make analyze 2>&1 | tail -n 20; [ "${PIPESTATUS[0]}" = 0 ] || status=1
 # Issue 10: the project built and tested on Debian 13 and sid (tests/stacks/README.md).
 wait
 make check-stacks 2>&1 | tee "$out/stacks.txt"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
+# Issue 12: deploy/kubernetes run for real by podman kube play on a Debian 13 node (TAP).
+make check-kube 2>&1 | tee "$out/kube.tap"; [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
 # One closing line any reader can count: automake's test-suite summaries added up.
 read -r pass fail skip < <(sed 's/\x1b\[[0-9;]*m//g' "$out"/*.txt | awk '
 	/^# (PASS|XFAIL): / {p += $3} /^# (FAIL|XPASS|ERROR): / {f += $3} /^# SKIP: / {s += $3}
 	END {print p+0, f+0, s+0}')
+read -r kpass kfail < <(awk '/^ok / {p++} /^not ok / {f++} END {print p+0, f+0}' "$out/kube.tap")
+pass=$((pass + kpass)) fail=$((fail + kfail))
 rm -rf "$out"
 [ "$status" = 0 ] || [ "$fail" != 0 ] || fail=1   # a build or distcheck failure counts too
 [ "$skip" = 0 ] || status=1                      # a skip is a failure here: nothing may go untested
