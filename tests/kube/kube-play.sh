@@ -153,6 +153,7 @@ inner() {
 	# ---- the node
 	[ $$ = 1 ] || fatal "not PID 1 of the stack (pid $$): lxcfs-ds would enter the wrong namespaces"
 	ok "PID 1 of the Debian 13 node is this test ($(sed -n 's/^PRETTY_NAME="\(.*\)"/\1/p' /etc/os-release), podman $(podman --version | awk '{ print $3 }'))"
+	note "cgroups: $(podman info --format '{{.Host.CgroupsVersion}}' 2>/dev/null) controllers, $(mountpoint -q /sys/fs/cgroup/unified && echo "hybrid (/sys/fs/cgroup/unified mounted)" || echo "no hybrid")"
 	# As systemd leaves it on a real node: / shared, which a Bidirectional volume needs.
 	mount --make-rshared /
 	# This machine's sandbox lacks CAP_SYS_RESOURCE: containers keep our limits rather than
