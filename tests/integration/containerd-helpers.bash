@@ -2,9 +2,16 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # output, status: set by bats' run
 #
-# containerd-helpers.bash - for 17-containerd-cri.bats (issue 6, containerd test 2):
-# a private containerd 1.6 whose CRI plugin runs `lxcfs-oci-hook invoke` as its
-# NRI v0.1 plugin, a local busybox image, and a CRI client (cri-client.py).
+# containerd-helpers.bash - a private containerd driven through CRI, a local
+# busybox image, and a CRI client (cri-client.py), with one of two routes to the
+# hook (CTRD_ROUTE, set before ctrd_setup):
+#   nri       containerd 1.5/1.6 runs `lxcfs-oci-hook invoke` as its NRI v0.1 plugin
+#             (17-containerd-cri.bats)
+#   basespec  the runtime handler's base_runtime_spec, made by `lxcfs-oci-hook
+#             base-spec` from containerd's own default spec (35-containerd-basespec.bats;
+#             any containerd: 1.6 here, 1.7 and 2.x in the stacks)
+# The configuration is written in the layout of the running containerd: version 2
+# for 1.x, version 3 for 2.x.
 # Loaded after helpers.bash; facts and gotchas: ../shared/docs/containerd-notes.md.
 #
 # Shared with the rest of the machine, and so handled with care:
@@ -29,9 +36,10 @@ CTRD_MARKER=.lxcfs-oci-hook-test
 # what it puts in argv[0]. Never "lxcfs": that would run the lxcfs daemon.
 CTRD_PLUGIN=lxcfs-oci-hook
 CTRD_IMAGE=localhost/lxh-busybox:latest
-# containerd 1.6's default sandbox image, named explicitly in our config; the
-# busybox image is imported under this name too, so no registry is involved.
+# The sandbox image, named explicitly in our config (the defaults differ: 3.6, 3.8,
+# 3.10); the busybox image is imported under this name too, so no registry is involved.
 CTRD_SANDBOX_IMAGE=registry.k8s.io/pause:3.6
+: "${CTRD_ROUTE:=nri}"
 CTRD_ENABLE=io.kubernetes.container.lxcfsEnable
 # The interpreter with Debian's grpc modules (a python3 earlier in PATH may be
 # another one); -E -s: no PYTHON* variables, no user site-packages.
@@ -207,10 +215,46 @@ ctrd_image_tar() {
 
 # ---- containerd -----------------------------------------------------------------
 
-# ctrd_config: containerd's configuration, everything under $CTRD_DIR.
+# ctrd_major: the running containerd's major version (1 or 2).
+ctrd_major() {
+	local v
+	# "containerd github.com/containerd/containerd/v2 2.1.9+unknown" or "... 1.7.24~ds1 ..."
+	v=$(containerd --version </dev/null 3>&- | awk '{ print $3 }') || return 1
+	echo "${v%%.*}"
+}
+
+# ctrd_base_spec OUT: containerd's own default spec with our hook added, as an
+# operator makes it (docs/containerd.md), the hook pointed at the test's lxcfs
+# and logging to $CTRD_HOOK_LOG.
+ctrd_base_spec() {
+	local args
+	mapfile -t args < <(hook_args --log-file "$CTRD_HOOK_LOG")
+	ctr oci spec </dev/null 3>&- >"$1.default" || { fail "ctr oci spec failed"; return 1; }
+	"$HOOK_BIN" base-spec --hook-path "$HOOK_BIN" --input "$1.default" -- "${args[@]}" >"$1" ||
+		{ fail "lxcfs-oci-hook base-spec failed"; return 1; }
+}
+
+# The runtime handler's route-specific keys.
+ctrd_runtime_extra() {
+	if [ "$CTRD_ROUTE" = basespec ]; then
+		echo "base_runtime_spec = \"$CTRD_DIR/base-spec.json\""
+	fi
+}
+
+# ctrd_config: containerd's configuration, everything under $CTRD_DIR, in the
+# layout of the running containerd.
 ctrd_config() {
-	local runc
-	runc=$(command -v runc) || return 1
+	local runc major
+	runc=$(command -v runc) && major=$(ctrd_major) || return 1
+	if [ "$major" -ge 2 ]; then
+		ctrd_config_v3 "$runc"
+	else
+		ctrd_config_v2 "$runc"
+	fi
+}
+
+# containerd 1.x: configuration version 2. $1: runc.
+ctrd_config_v2() {
 	cat <<EOF
 version = 2
 root = "$CTRD_DIR/root"
@@ -255,11 +299,75 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         # Pod annotations reach the container's spec (and the NRI request)
         # only when listed here.
         pod_annotations = ["$CTRD_ENABLE"]
+        $(ctrd_runtime_extra)
 
         [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-          BinaryName = "$runc"
+          BinaryName = "$1"
           Root = "$CTRD_DIR/runc"
           SystemdCgroup = false
+EOF
+}
+
+# containerd 2.x: configuration version 3, where the CRI plugin is split into
+# images, runtime and the gRPC server (containerd's docs/cri/config.md). $1: runc.
+ctrd_config_v3() {
+	cat <<EOF
+version = 3
+root = "$CTRD_DIR/root"
+state = "$CTRD_DIR/state"
+# Snapshotters this test does not use, which would otherwise probe the host.
+disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.erofs",
+  "io.containerd.snapshotter.v1.blockfile"]
+
+[grpc]
+  address = "$CTRD_SOCK"
+
+[ttrpc]
+  address = "$CTRD_SOCK.ttrpc"
+
+[debug]
+  level = "info"
+
+[plugins]
+  [plugins.'io.containerd.internal.v1.opt']
+    path = "$CTRD_DIR/opt"
+
+  # On by default in 2.x, with a fixed socket path; neither route uses it.
+  [plugins.'io.containerd.nri.v1.nri']
+    disable = true
+
+  [plugins.'io.containerd.cri.v1.images']
+    snapshotter = "overlayfs"
+
+    [plugins.'io.containerd.cri.v1.images'.pinned_images]
+      sandbox = "$CTRD_SANDBOX_IMAGE"
+
+  [plugins.'io.containerd.cri.v1.runtime']
+    # As in ctrd_config_v2.
+    restrict_oom_score_adj = true
+    disable_apparmor = true
+
+    [plugins.'io.containerd.cri.v1.runtime'.cni]
+      bin_dirs = ["$CTRD_DIR/cni/bin"]
+      conf_dir = "$CTRD_DIR/cni/net.d"
+
+    [plugins.'io.containerd.cri.v1.runtime'.containerd]
+      default_runtime_name = "runc"
+
+      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+        runtime_type = "io.containerd.runc.v2"
+        pod_annotations = ["$CTRD_ENABLE"]
+        $(ctrd_runtime_extra)
+
+        [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+          BinaryName = "$1"
+          Root = "$CTRD_DIR/runc"
+          SystemdCgroup = false
+
+  [plugins.'io.containerd.grpc.v1.cri']
+    stream_server_address = "127.0.0.1"
+    stream_server_port = "0"
 EOF
 }
 
@@ -319,6 +427,9 @@ ctrd_ctr() {
 # ctrd_start: start the private containerd and wait until its CRI answers.
 ctrd_start() {
 	local i
+	if [ "$CTRD_ROUTE" = basespec ]; then
+		ctrd_base_spec "$CTRD_DIR/base-spec.json" || return 1
+	fi
 	ctrd_config >"$CTRD_DIR/config.toml" || return 1
 	# No lock fd for containerd and its shims: only this shell may hold the lock.
 	env PATH="$CTRD_PATH" containerd --config "$CTRD_DIR/config.toml" \
@@ -448,6 +559,19 @@ ctrd_remove_cgroups() {
 
 # ---- pods -----------------------------------------------------------------------
 
+# ctrd_namespace_options: what kubelet sends for a host-network pod with a PID
+# namespace per container; with CTRD_USERNS=1, also a user namespace of the pod
+# (Kubernetes hostUsers: false), container ids 0-65535 as host ids 100000-165535.
+ctrd_namespace_options() {
+	if [ -n "${CTRD_USERNS:-}" ]; then
+		jq -cn '{network: "NODE", pid: "CONTAINER", ipc: "POD", userns_options: {mode: "POD",
+			uids: [{host_id: 100000, container_id: 0, length: 65536}],
+			gids: [{host_id: 100000, container_id: 0, length: 65536}]}}'
+	else
+		echo '{"network": "NODE", "pid": "CONTAINER", "ipc": "POD"}'
+	fi
+}
+
 # pod_config NAME [ANNOTATION=VALUE...]: a PodSandboxConfig as kubelet sends
 # for a host-network pod: no hostname, a PID namespace per container (kubelet's
 # default), our cgroup parent.
@@ -458,13 +582,13 @@ pod_config() {
 		ann=$(jq -c --arg k "${a%%=*}" --arg v "${a#*=}" '. + {($k): $v}' <<<"$ann") || return 1
 	done
 	jq -cn --arg name "$name" --arg uid "$(cat /proc/sys/kernel/random/uuid)" --argjson ann "$ann" \
-		--arg cg "$CTRD_CGROUP_PARENT" '{
+		--arg cg "$CTRD_CGROUP_PARENT" --argjson ns "$(ctrd_namespace_options)" '{
 		metadata: {name: $name, uid: $uid, namespace: "default", attempt: 0},
 		labels: {"io.kubernetes.pod.name": $name, "io.kubernetes.pod.namespace": "default"},
 		annotations: $ann,
 		linux: {
 			cgroup_parent: $cg,
-			security_context: {namespace_options: {network: "NODE", pid: "CONTAINER", ipc: "POD"}}
+			security_context: {namespace_options: $ns}
 		}
 	}'
 }
@@ -482,7 +606,7 @@ run_pod() {
 create_container() {
 	local out req
 	req=$(jq -cn --arg pod "$POD_ID" --argjson sb "$POD_CONFIG" --arg name "$1" --arg image "$CTRD_IMAGE" \
-		--argjson mem "$LXH_MEM_LIMIT" '{
+		--argjson mem "$LXH_MEM_LIMIT" --argjson ns "$(ctrd_namespace_options)" '{
 		pod_sandbox_id: $pod,
 		config: {
 			metadata: {name: $name, attempt: 0},
@@ -491,7 +615,7 @@ create_container() {
 			labels: {"io.kubernetes.container.name": $name},
 			linux: {
 				resources: {memory_limit_in_bytes: $mem},
-				security_context: {namespace_options: {network: "NODE", pid: "CONTAINER", ipc: "POD"}}
+				security_context: {namespace_options: $ns}
 			}
 		},
 		sandbox_config: $sb
@@ -548,16 +672,26 @@ ctrd_setup() {
 	ctrd_require || return 1
 	ctrd_stubs || return 1
 	CTRD_DIR=$(mktemp -d "${TMPDIR:-/tmp}/lxh-ctrd.XXXXXX") || return 1
+	# mktemp's 0700 would stop a user-namespaced container's root on its way to its rootfs.
+	chmod 755 "$CTRD_DIR" || return 1
 	CTRD_SOCK=$CTRD_DIR/containerd.sock
 	CTRD_LOG=$BATS_TEST_TMPDIR/containerd.log
+	CTRD_HOOK_LOG=$BATS_TEST_TMPDIR/hook.log
 	CTRD_CGROUP_PARENT=/lxh-cri-$(basename "$CTRD_DIR")
-	nri_install || return 1
+	if [ "$CTRD_ROUTE" = nri ]; then
+		nri_install || return 1
+	else
+		# The lock alone: one private containerd of these suites at a time.
+		exec {CTRD_LOCK_FD}>>"$CTRD_NRI_LOCK" || return 1
+		flock -w 300 "$CTRD_LOCK_FD" || { fail "another test run has held $CTRD_NRI_LOCK for 300 s"; return 1; }
+	fi
 	# Under the lock, so no other run of this suite is in the middle of its own:
 	# ours to remove afterwards only if no other containerd has it.
 	CTRD_RUN_OURS=
 	lxh_exists /run/containerd || CTRD_RUN_OURS=1
 	# What containerd will run for the plugin's type: ours, not another install.
-	[ "$(PATH="$CTRD_PATH:/opt/nri/bin" command -v "$CTRD_PLUGIN")" = "/opt/nri/bin/$CTRD_PLUGIN" ] ||
+	[ "$CTRD_ROUTE" != nri ] ||
+		[ "$(PATH="$CTRD_PATH:/opt/nri/bin" command -v "$CTRD_PLUGIN")" = "/opt/nri/bin/$CTRD_PLUGIN" ] ||
 		{ fail "containerd would run $(PATH="$CTRD_PATH" command -v "$CTRD_PLUGIN") for the NRI plugin"; return 1; }
 	ctrd_start || return 1
 	ctrd_import

@@ -4,7 +4,8 @@
 #
 #   cri-proto.sh        prints the directory holding api_pb2.py and api_pb2_grpc.py
 #
-# The API definition comes from Debian's containerd source package
+# The API definition comes from Debian's golang-k8s-cri-api-dev when installed,
+# else from Debian's containerd source package
 # (vendor/k8s.io/cri-api/pkg/apis/runtime/v1/api.proto, the one containerd is
 # built with), fetched with `apt-get source --download-only` (a deb-src entry is
 # needed: scripts/install-deps.sh adds one). Its gogoproto import and options
@@ -28,11 +29,29 @@ die() {
 	exit 1
 }
 
-# The version of the installed containerd's source; its stubs are cached under it.
-version=$(dpkg-query -W -f='${source:Version}' containerd 2>/dev/null) ||
-	die "containerd is not installed (scripts/install-deps.sh)"
-[ -n "$version" ] || die "containerd is not installed (scripts/install-deps.sh)"
-final="$CACHE_DIR/cri-v1-python-${version//[^A-Za-z0-9.+-]/_}"
+# Debian's Go package of the CRI API (golang-k8s-cri-api-dev, called
+# golang-github-kubernetes-cri-api-dev up to Debian 13), when installed: the
+# definition the release's containerd is built against, with nothing to fetch.
+# The stacks install it (tests/stacks/packages/containerd.list).
+installed_proto() {
+	local pkg p
+	for pkg in golang-k8s-cri-api-dev golang-github-kubernetes-cri-api-dev; do
+		p=$(dpkg-query -L "$pkg" 2>/dev/null | grep -m1 "/k8s.io/cri-api/pkg/apis/runtime/v1/api.proto$") || continue
+		[ -f "$p" ] && { echo "$pkg $(dpkg-query -W -f='${Version}' "$pkg") $p"; return 0; }
+	done
+	return 1
+}
+
+if read -r pkg version proto < <(installed_proto); then
+	final="$CACHE_DIR/cri-v1-python-$pkg-${version//[^A-Za-z0-9.+-]/_}"
+else
+	proto=
+	# The version of the installed containerd's source; its stubs are cached under it.
+	version=$(dpkg-query -W -f='${source:Version}' containerd 2>/dev/null) ||
+		die "containerd is not installed (scripts/install-deps.sh)"
+	[ -n "$version" ] || die "containerd is not installed (scripts/install-deps.sh)"
+	final="$CACHE_DIR/cri-v1-python-${version//[^A-Za-z0-9.+-]/_}"
+fi
 
 if [ -f "$final/api_pb2.py" ] && [ -f "$final/api_pb2_grpc.py" ]; then
 	echo "$final"
@@ -45,22 +64,27 @@ trap 'rm -rf "$tmp"' EXIT
 # apt-get drops root to _apt for downloads where it can: let it in.
 chmod 755 "$tmp"
 
-# The installed version's source if apt still offers it, else the newest one
-# (the CRI v1 API only grows, and the client uses its oldest calls).
-log="$tmp/apt-get.log"
-if ! (cd "$tmp" && apt-get source --download-only "containerd=$version") >"$log" 2>&1 &&
-	! (cd "$tmp" && apt-get source --download-only containerd) >>"$log" 2>&1; then
-	cat "$log" >&2
-	die "apt-get source containerd failed: is there a deb-src entry? (scripts/install-deps.sh adds one)"
-fi
-
-# Only api.proto is needed: take it from the upstream tarball directly.
-shopt -s nullglob
-orig=("$tmp"/containerd_*.orig.tar.*)
-[ ${#orig[@]} -eq 1 ] || die "expected one containerd_*.orig.tar.* from apt-get source, found ${#orig[@]}"
 mkdir "$tmp/src"
-tar -xf "${orig[0]}" -C "$tmp/src" --wildcards --strip-components=1 "*/$PROTO_PATH" ||
-	die "no $PROTO_PATH in ${orig[0]##*/}"
+if [ -n "$proto" ]; then
+	mkdir -p "$tmp/src/$(dirname "$PROTO_PATH")"
+	cp "$proto" "$tmp/src/$PROTO_PATH"
+else
+	# The installed version's source if apt still offers it, else the newest one
+	# (the CRI v1 API only grows, and the client uses its oldest calls).
+	log="$tmp/apt-get.log"
+	if ! (cd "$tmp" && apt-get source --download-only "containerd=$version") >"$log" 2>&1 &&
+		! (cd "$tmp" && apt-get source --download-only containerd) >>"$log" 2>&1; then
+		cat "$log" >&2
+		die "apt-get source containerd failed: is there a deb-src entry? (scripts/install-deps.sh adds one)"
+	fi
+
+	# Only api.proto is needed: take it from the upstream tarball directly.
+	shopt -s nullglob
+	orig=("$tmp"/containerd_*.orig.tar.*)
+	[ ${#orig[@]} -eq 1 ] || die "expected one containerd_*.orig.tar.* from apt-get source, found ${#orig[@]}"
+	tar -xf "${orig[0]}" -C "$tmp/src" --wildcards --strip-components=1 "*/$PROTO_PATH" ||
+		die "no $PROTO_PATH in ${orig[0]##*/}"
+fi
 
 mkdir "$tmp/out"
 sed -e '/^import "github.com\/gogo\/protobuf\/gogoproto\/gogo.proto";/d' \
