@@ -46,6 +46,17 @@ void log_init(enum log_level level, bool all_to_syslog, const char *log_file)
 	}
 }
 
+void log_prepare_for_namespaces(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	openlog(PROGRAM, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	tzset();
+}
+
 void log_set_container(const char *id)
 {
 	size_t i = 0;

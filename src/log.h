@@ -18,6 +18,13 @@ int log_level_parse(const char *name, enum log_level *out);
  * @log_file: append every line there too (NULL: none).
  */
 void log_init(enum log_level level, bool all_to_syslog, const char *log_file);
+/*
+ * Before entering any container's namespace, once the decision to mount is made (an
+ * unannotated container never pays for it): connect to syslog now (LOG_NDELAY) and load
+ * the time zone, so a worker inside a container neither connects to the container's
+ * /dev/log nor reads its /etc/localtime.
+ */
+void log_prepare_for_namespaces(void);
 /* Name the container in every later line (its first 12 characters). NULL: none. */
 void log_set_container(const char *id);
 bool log_enabled(enum log_level level);

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
+#include "log.h"
 #include "util.h"
 #include "worker.h"
 
@@ -25,71 +27,140 @@ void worker_send(int fd, const void *msg, size_t msg_size)
 	while (n < 0 && errno == EINTR);
 }
 
-static int reap(pid_t pid, bool kill_first)
+/* In the child, before @fn: die with the parent, and hold none of its stdio. */
+static void child_setup(pid_t parent, int log_fd)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The parent may have died before the line above: then nobody would kill us. */
+	if (getppid() != parent)
+		_exit(1);
+	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * The runtime waits for the hook's stdout and stderr to close: a worker stuck in the
+	 * kernel must not hold them. stdin and stdout become the write end of the log pipe
+	 * (reads fail, nothing is written there), stderr the log pipe itself.
+	 */
+	if (dup2(log_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0)
+		_exit(1);
+	close(log_fd);
+}
+
+/* Wait for @pid until @until_ms; SIGKILL it first when @kill_first. Never blocks past @until_ms. */
+static int reap(pid_t pid, bool kill_first, int64_t until_ms)
 {
 	int status = 0;
 
 	if (kill_first)
 		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+		if (r < 0 && errno != EINTR)
 			return -ECHILD;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+		if (now_ms() >= until_ms)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 2 * 1000 * 1000 }, NULL);
+	}
+	if (!kill_first)
+		kill(pid, SIGKILL);
+	log_error("worker %d did not end within %d ms of SIGKILL: it is stuck in the kernel (a FUSE request that "
+		  "lxcfs read and never answers); abandoned, it ends when lxcfs answers or its connection is aborted",
+		  (int)pid, WORKER_REAP_MS);
+	return -ETIMEDOUT;
+}
+
+/* Pass what the worker logged on to our stderr. */
+static void forward_log(int fd)
+{
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n > 0 && write(STDERR_FILENO, buf, (size_t)n) < 0) {
+		/* stderr gone: the log file and syslog still have every line */
+	}
 }
 
 int worker_run(worker_fn fn, void *arg, size_t msg_size, worker_msg_fn on_msg, void *ctx, int64_t deadline_ms)
 {
 	cleanup_free char *buf = NULL;
-	int pfd[2];
-	pid_t pid;
+	cleanup_close int msg_r = -1, log_r = -1;
+	int pfd[2], lfd[2];
+	pid_t parent = getpid(), pid;
+	int rc;
 
 	if (msg_size == 0 || msg_size > PIPE_BUF)
 		return -EINVAL;
+	if (now_ms() >= deadline_ms)
+		return -ETIMEDOUT;
 	buf = malloc(msg_size);
 	if (!buf)
 		return -ENOMEM;
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
-	fflush(NULL); /* unflushed stdio would be written twice */
-	pid = fork();
-	if (pid < 0) {
-		int rc = -errno;
+	if (pipe2(lfd, O_CLOEXEC) < 0) {
+		rc = -errno;
 		close(pfd[0]);
 		close(pfd[1]);
 		return rc;
 	}
+	msg_r = pfd[0];
+	log_r = lfd[0];
+	fflush(NULL); /* unflushed stdio would be written twice */
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		close(pfd[1]);
+		close(lfd[1]);
+		return rc;
+	}
 	if (pid == 0) {
 		close(pfd[0]);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		signal(SIGPIPE, SIG_IGN);
+		close(lfd[0]);
+		child_setup(parent, lfd[1]);
 		fn(arg, pfd[1]);
+		fflush(NULL);
 		_exit(0);
 	}
 	close(pfd[1]);
+	close(lfd[1]);
 
 	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		struct pollfd p[2] = { { .fd = msg_r, .events = POLLIN }, { .fd = log_r, .events = POLLIN } };
 		int64_t left = deadline_ms - now_ms();
 		ssize_t n;
-		int prc;
 
 		if (left <= 0) {
-			close(pfd[0]);
-			reap(pid, true);
+			reap(pid, true, now_ms() + WORKER_REAP_MS);
 			return -ETIMEDOUT;
 		}
-		prc = poll(&p, 1, (int)(left > 60000 ? 60000 : left));
-		if (prc <= 0)
+		if (poll(p, log_r >= 0 ? 2 : 1, (int)(left > 60000 ? 60000 : left)) <= 0)
 			continue; /* EINTR or a slice of the wait ended */
-		n = read(pfd[0], buf, msg_size);
+		if (log_r >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
+			if (p[1].revents & POLLIN)
+				forward_log(log_r);
+			else {
+				close_fd(&log_r);
+				log_r = -1;
+			}
+		}
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = read(msg_r, buf, msg_size);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == (ssize_t)msg_size) {
 			on_msg(buf, ctx);
 			continue;
 		}
-		/* EOF (the child exited) or a torn message (it cannot happen below PIPE_BUF). */
-		close(pfd[0]);
-		return reap(pid, n != 0);
+		/* EOF (the child is exiting) or a torn message (it cannot happen below PIPE_BUF). */
+		if (log_r >= 0) {
+			struct pollfd l = { .fd = log_r, .events = POLLIN };
+
+			while (poll(&l, 1, 0) == 1 && (l.revents & POLLIN))
+				forward_log(log_r);
+		}
+		return reap(pid, n != 0, now_ms() + WORKER_REAP_MS);
 	}
 }

@@ -3,12 +3,28 @@
  * worker.h - run a function in a forked child under a deadline, streaming
  * fixed-size messages back. Whatever may block on a hung FUSE daemon, and
  * whatever must setns(), runs there: the parent only waits, and kills.
+ *
+ * A FUSE request that lxcfs has read and never answers holds its caller in the
+ * kernel uninterruptibly: SIGKILL takes effect only when the request ends. So the
+ * parent never waits for a child without a bound: it kills it, waits WORKER_REAP_MS
+ * at most, and then abandons it (the kill stays pending: the worker makes no further
+ * system call once its stuck one returns). A worker holds none of the caller's
+ * stdio: stdin and stdout are closed to it, stderr is a pipe the parent forwards,
+ * so a runtime waiting for the hook's stdout and stderr to close is not held by it.
  */
 #ifndef LXH_WORKER_H
 #define LXH_WORKER_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/*
+ * The grace after --timeout: killing a stuck worker, undoing what it left and exiting
+ * all fit in it, so every command ends by --timeout plus LXH_GRACE_MS.
+ */
+#define LXH_GRACE_MS 1000
+/* How long a killed worker is waited for before it is abandoned. */
+#define WORKER_REAP_MS 200
 
 /* Runs in the child; send messages with worker_send(@fd, ...). Its return value is ignored. */
 typedef void (*worker_fn)(void *arg, int fd);
@@ -18,7 +34,9 @@ typedef void (*worker_msg_fn)(const void *msg, void *ctx);
 /**
  * worker_run - fork, run @fn in the child, deliver its messages of @msg_size bytes
  * (at most PIPE_BUF, so each arrives whole) to @on_msg until the child exits or
- * @deadline_ms (now_ms() clock) passes; then kill and reap it.
+ * @deadline_ms (now_ms() clock) passes; then SIGKILL it and reap it, waiting at most
+ * WORKER_REAP_MS (a worker still stuck then is abandoned, and the log says so).
+ * Nothing is started when @deadline_ms has already passed.
  * The child dies with the parent (PR_SET_PDEATHSIG) and ignores SIGPIPE.
  * Returns: 0 when the child ran to its end, -ETIMEDOUT at the deadline,
  * -ECHILD when it died some other way, another negative errno when it could not start.
