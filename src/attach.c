@@ -207,8 +207,7 @@ static int verify(const struct attach_request *req, const struct lxfile *f, cons
 	return 0;
 }
 
-int attach_in_worker(const struct attach_request *req, struct attach_result *res, attach_progress_fn progress,
-		     void *ctx, struct lxh_error *err)
+int attach_in_worker(const struct attach_request *req, struct attach_result *res, struct lxh_error *err)
 {
 	const struct plan *plan = req->plan;
 	struct source src[LXF_COUNT];
@@ -299,8 +298,6 @@ int attach_in_worker(const struct attach_request *req, struct attach_result *res
 		if (rc < 0)
 			goto out;
 		attached[i] = true;
-		if (progress)
-			progress(f->id, ctx);
 		rc = verify(req, f, &tgt[i], err);
 		if (rc < 0)
 			goto out;
@@ -331,8 +328,16 @@ out:
 	return rc;
 }
 
-int attach_undo_in_worker(int mntns_fd, const struct rootfs_hint *rootfs, lxfile_mask files, dev_t lxcfs_dev,
-			  struct lxh_error *err)
+static bool has_id(const int *ids, size_t n, int id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+int attach_undo_in_worker(int mntns_fd, const struct rootfs_hint *rootfs, lxfile_mask files, const int *ids,
+			  size_t n_ids, struct lxh_error *err)
 {
 	cleanup_container_fs struct container_fs cfs = CONTAINER_FS_INIT;
 	int rc, first_rc = 0;
@@ -343,24 +348,33 @@ int attach_undo_in_worker(int mntns_fd, const struct rootfs_hint *rootfs, lxfile
 	if (rc < 0)
 		return rc;
 	for (int id = LXF_COUNT; id-- > 0;) {
-		cleanup_target struct target t = TARGET_INIT;
-		struct statx stx;
-
 		if (!(files & LXF_BIT(id)))
 			continue;
-		rc = target_open(&cfs, &lxfiles[id], &t, err);
-		lxh_error_clear(err);
-		if (rc != -EXDEV)
-			continue; /* nothing mounted there any more */
-		/* AT_STATX_DONT_SYNC: the device without asking the (possibly hung) lxcfs. */
-		if (fchdir(t.parentfd) < 0 ||
-		    statx(AT_FDCWD, t.name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
-			continue;
-		if (makedev(stx.stx_dev_major, stx.stx_dev_minor) != lxcfs_dev)
-			continue;
-		rc = detach(&t);
-		if (rc < 0 && !first_rc)
-			first_rc = lxh_error_set(err, -rc, "cannot undo the mount on %s", lxfiles[id].target);
+		/* Layer by layer from the top, while the top is one this run added. */
+		for (int layer = 0; layer < NS_MAX_LAYERS; layer++) {
+			cleanup_target struct target t = TARGET_INIT;
+			struct statx stx;
+
+			rc = target_open(&cfs, &lxfiles[id], &t, err);
+			lxh_error_clear(err);
+			if (rc != -EXDEV)
+				break; /* nothing mounted there (any more) */
+			/* AT_STATX_DONT_SYNC: the mount id without asking the (possibly hung) lxcfs. */
+			if (fchdir(t.parentfd) < 0 ||
+			    statx(AT_FDCWD, t.name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) < 0)
+				break;
+			if (!(stx.stx_mask & STATX_MNT_ID))
+				return lxh_error_code(err, ENOSYS, "this kernel (before 5.8) gives no mount ids: cannot tell "
+							     "the mounts this run made from earlier ones");
+			if (!has_id(ids, n_ids, (int)stx.stx_mnt_id))
+				break;
+			rc = detach(&t);
+			if (rc < 0) {
+				if (!first_rc)
+					first_rc = lxh_error_set(err, -rc, "cannot undo the mount on %s", lxfiles[id].target);
+				break;
+			}
+		}
 	}
 	return first_rc;
 }

@@ -17,10 +17,11 @@
 struct attach_request {
 	const struct plan *plan;
 	struct lxcfs_mount lxcfs;
+	pid_t pid;          /* the pinned container process: its mountinfo says what is mounted */
 	int mntns_fd;       /* the container's pinned mount namespace */
 	struct rootfs_hint rootfs; /* where its root is, before or after pivot_root */
 	bool legacy;        /* classic bind through /proc/self/fd (no open_tree/move_mount) */
-	int64_t deadline_ms;
+	int64_t deadline_ms; /* --timeout: the worker is killed then; the undo fits in LXH_GRACE_MS after */
 };
 
 struct attach_result {
@@ -31,24 +32,23 @@ struct attach_result {
 	bool lxcfs_unavailable; /* lxcfs not answering: --on-missing decides */
 };
 
-/* Called after each attach, before verification, so the parent can undo it if the worker dies. */
-typedef void (*attach_progress_fn)(enum lxfile_id id, void *ctx);
-
 /**
  * attach_in_worker - open and clone the lxcfs sources in the host namespace, setns() into the
  * container's, resolve each target safely, attach read-only, verify. On failure, undoes every
  * mount this call made before returning. Returns: 0, or a negative errno with @err filled.
  */
-int attach_in_worker(const struct attach_request *req, struct attach_result *res, attach_progress_fn progress,
-		     void *ctx, struct lxh_error *err);
+int attach_in_worker(const struct attach_request *req, struct attach_result *res, struct lxh_error *err);
 
 /**
- * attach_undo_in_worker - detach lxcfs mounts of @files on their targets (what a killed worker left).
- * Only a mount of the lxcfs device @lxcfs_dev is detached; nothing under it is read.
- * Returns: 0, or a negative errno with @err filled.
+ * attach_undo_in_worker - after a worker was killed: on each target of @files, detach the top
+ * mount while its mount id is one of @ids (the lxcfs layers that were not there before the
+ * worker started: engine.c compares the namespace's mountinfo before and after). Asks lxcfs
+ * nothing (statx with AT_STATX_DONT_SYNC, umount2 by name beneath the procfs/sysfs parent);
+ * still, it runs in a worker under the deadline.
+ * Returns: 0, or a negative errno with @err filled (-ENOSYS: the kernel gives no mount ids).
  */
-int attach_undo_in_worker(int mntns_fd, const struct rootfs_hint *rootfs, lxfile_mask files, dev_t lxcfs_dev,
-			  struct lxh_error *err);
+int attach_undo_in_worker(int mntns_fd, const struct rootfs_hint *rootfs, lxfile_mask files, const int *ids,
+			  size_t n_ids, struct lxh_error *err);
 
 
 /* ---- repair of running containers (remount) ---- */

@@ -56,6 +56,8 @@ int inject_lxcfs(const struct inject_request *r, lxfile_mask *mounted, struct lx
 
 	if (mounted)
 		*mounted = 0;
+	/* The decision to mount is made: from here on workers enter container namespaces. */
+	log_prepare_for_namespaces();
 	rc = proc_pin(r->pid, &proc, err);
 	if (rc < 0)
 		return rc;
@@ -94,6 +96,7 @@ int inject_lxcfs(const struct inject_request *r, lxfile_mask *mounted, struct lx
 		kernel_force_legacy_mount();
 	kernel_features_log();
 	req.plan = r->plan;
+	req.pid = proc.pid;
 	req.mntns_fd = proc.mntns_fd;
 	req.legacy = !kernel_features()->mount_api;
 	req.deadline_ms = r->deadline_ms;
