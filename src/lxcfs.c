@@ -214,10 +214,11 @@ static void probe_msg(const void *msg, void *ctx)
 }
 
 /* Does lxcfs answer? Asked from a killable child: a hung lxcfs must not hang us. */
-int lxcfs_probe(const struct lxcfs_mount *m, struct lxh_error *err)
+int lxcfs_probe(const struct lxcfs_mount *m, int64_t deadline_ms, struct lxh_error *err)
 {
 	struct probe_msg res = { .rc = -EIO };
-	int rc = worker_run(probe_child, (void *)m, sizeof(res), probe_msg, &res, now_ms() + PROBE_TIMEOUT_MS);
+	int64_t until = now_ms() + PROBE_TIMEOUT_MS;
+	int rc = worker_run(probe_child, (void *)m, sizeof(res), probe_msg, &res, until < deadline_ms ? until : deadline_ms);
 
 	if (rc == -ETIMEDOUT)
 		return lxh_error_set(err, 0, "lxcfs at %s is not answering", m->path);
@@ -228,15 +229,18 @@ int lxcfs_probe(const struct lxcfs_mount *m, struct lxh_error *err)
 	return res.rc;
 }
 
-int lxcfs_wait_live(const char *root, int wait_s, struct lxcfs_mount *out, struct lxh_error *err)
+int lxcfs_wait_live(const char *root, int wait_s, struct lxcfs_mount *out, int64_t deadline_ms,
+		    struct lxh_error *err)
 {
 	int64_t until = now_ms() + (int64_t)wait_s * 1000;
 
+	if (until > deadline_ms)
+		until = deadline_ms;
 	for (;;) {
 		int rc = lxcfs_locate(root, out, err);
 
 		if (rc == 0)
-			rc = lxcfs_probe(out, err);
+			rc = lxcfs_probe(out, deadline_ms, err);
 		if (rc == 0 || now_ms() >= until)
 			return rc;
 		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -60,17 +61,19 @@ static inline bool lxcfs_live_has(const struct lxcfs_live_set *s, dev_t dev)
 
 /**
  * lxcfs_probe - does lxcfs at @m answer? Asked from a killable child under a one-second
- * deadline, so a hung lxcfs cannot hang the caller. Returns: 0, or a negative errno with @err filled.
+ * bound, never past the run's @deadline_ms, so a hung lxcfs cannot hang the caller.
+ * Returns: 0, or a negative errno with @err filled.
  */
-int lxcfs_probe(const struct lxcfs_mount *m, struct lxh_error *err);
+int lxcfs_probe(const struct lxcfs_mount *m, int64_t deadline_ms, struct lxh_error *err);
 
 /* The pid of the lxcfs daemon serving @m (an "lxcfs" process naming its mount point), or 0. */
 pid_t lxcfs_daemon_pid(const struct lxcfs_mount *m);
 
 /**
  * lxcfs_wait_live - locate the live lxcfs and check that it answers, retrying up to @wait_s
- * seconds. Returns: 0, or a negative errno with @err filled.
+ * seconds, never past @deadline_ms. Returns: 0, or a negative errno with @err filled.
  */
-int lxcfs_wait_live(const char *root, int wait_s, struct lxcfs_mount *out, struct lxh_error *err);
+int lxcfs_wait_live(const char *root, int wait_s, struct lxcfs_mount *out, int64_t deadline_ms,
+		    struct lxh_error *err);
 
 #endif

@@ -7,9 +7,11 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "basespec.h"
@@ -29,7 +31,7 @@ static const char usage_text[] =
 	"Usage: lxcfs-oci-hook [hook] [OPTION]...\n"
 	"       lxcfs-oci-hook remount [--lxcfs-root DIR] [--wait SECONDS] [--pid PID]...\n"
 	"                      [--adopt] [--state-root DIR]... [--dry-run] [--timeout SECONDS]\n"
-	"       lxcfs-oci-hook status [--json] [--lxcfs-root DIR]\n"
+	"       lxcfs-oci-hook status [--json] [--lxcfs-root DIR] [--timeout SECONDS]\n"
 	"       lxcfs-oci-hook base-spec [--hook-path PATH] [--input FILE] [-- HOOK_OPTION...]\n"
 	"       lxcfs-oci-hook invoke   (NRI v0.1 plugin for containerd 1.5/1.6 only: request on stdin)\n"
 	"\n"
@@ -44,7 +46,9 @@ static const char usage_text[] =
 	"  --default on|off          act on containers without the annotation (default off)\n"
 	"  --on-missing ignore|fail  lxcfs not mounted or not answering: start the container\n"
 	"                            without lxcfs files and warn, or refuse it (default ignore)\n"
-	"  --timeout SECONDS         deadline for the whole run, lxcfs included (default 10)\n"
+	"  --timeout SECONDS         deadline for the whole run, lxcfs included (default 10);\n"
+	"                            a worker stuck on a hung lxcfs is then killed, what it\n"
+	"                            mounted undone, and the hook exits within 1 s more\n"
 	"  --state-root DIR          crun state directory holding its copy of config.json,\n"
 	"                            used only when the state's bundle is \"/\" (crun 1.21-1.29;\n"
 	"                            default: the runtime's --root, then /run/crun; repeatable)\n"
@@ -76,7 +80,7 @@ static const char usage_text[] =
 	"  --state-root DIR   another runtime state directory for --adopt (repeatable;\n"
 	"                     /run/runc and /run/crun are always read)\n"
 	"  --dry-run          report what would change, change nothing\n"
-	"  --timeout SECONDS  deadline for the repair work (default 60)\n"
+	"  --timeout SECONDS  deadline for the run after --wait (default 60; ends within 1 s more)\n"
 	"  Exit status: 0 all repaired (or nothing needed it); 1 anything failed or no live\n"
 	"  lxcfs; 2 usage error. The log options above apply.\n"
 	"\n"
@@ -84,6 +88,8 @@ static const char usage_text[] =
 	"foreign (another lxcfs that answers: left alone), stale (its lxcfs is gone), stacked\n"
 	"or unresponsive (its lxcfs did not answer in time: left alone).\n"
 	"  --json             one JSON document instead of a table\n"
+	"  --timeout SECONDS  deadline for asking each lxcfs mount whether it answers\n"
+	"                     (default 10; ends within 1 s more)\n"
 	"  Exit status: 0 all ok or foreign; 1 any stale, stacked or unresponsive; 2 usage error.\n"
 	"\n"
 	"base-spec: containerd 1.7/2.x. Reads an OCI spec (containerd's default: `ctr oci spec`) and\n"
@@ -147,6 +153,7 @@ static const struct option remount_longopts[] = {
 static const struct option status_longopts[] = {
 	{ "lxcfs-root", required_argument, NULL, OPT_LXCFS_ROOT },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -250,7 +257,7 @@ static bool legacy_from_env(void)
 
 #define MAX_LIST 256
 
-static int cmd_remount(int argc, char **argv)
+static int cmd_remount(int argc, char **argv, int64_t start_ms)
 {
 	struct remount_options opt = { 0 };
 	struct common_options common = { .level = LOG_LVL_WARN, .timeout_s = 60 };
@@ -308,6 +315,8 @@ static int cmd_remount(int argc, char **argv)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	opt.timeout_s = common.timeout_s;
+	/* One deadline for the whole run: the wait for lxcfs, then the work. */
+	opt.deadline_ms = start_ms + (int64_t)(opt.wait_s + common.timeout_s) * 1000;
 	log_init(common.level, common.syslog, common.log_file);
 	if (caps_drop(&err) < 0 || (rc = remount_run(&opt, &err)) < 0) {
 		log_error("remount: %s", err.msg);
@@ -316,13 +325,13 @@ static int cmd_remount(int argc, char **argv)
 	return rc;
 }
 
-static int cmd_status(int argc, char **argv)
+static int cmd_status(int argc, char **argv, int64_t start_ms)
 {
 	enum log_level level = LOG_LVL_WARN;
 	const char *root = NULL;
 	struct lxh_error err = { 0 };
 	bool json = false;
-	int c, rc;
+	int c, rc, timeout_s = 10;
 
 	while ((c = getopt_long(argc, argv, "h", status_longopts, NULL)) != -1) {
 		switch (c) {
@@ -333,6 +342,10 @@ static int cmd_status(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			json = true;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_seconds(optarg, &timeout_s) < 0)
+				return usage_error("--timeout takes whole seconds from 1 to 3600, not '%s'", optarg);
 			break;
 		case OPT_LOG_LEVEL:
 			if (log_level_parse(optarg, &level) < 0)
@@ -348,7 +361,7 @@ static int cmd_status(int argc, char **argv)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	log_init(level, false, NULL);
-	if (caps_drop(&err) < 0 || (rc = status_run(root, json, &err)) < 0) {
+	if (caps_drop(&err) < 0 || (rc = status_run(root, json, start_ms + (int64_t)timeout_s * 1000, &err)) < 0) {
 		log_error("status: %s", err.msg);
 		return EXIT_REFUSED;
 	}
@@ -497,10 +510,29 @@ static int cmd_hook(int argc, char **argv, int64_t start_ms)
 	return 0;
 }
 
+/*
+ * Descriptors beyond stdio that the runtime let us inherit are not ours to keep: a worker
+ * stuck in the kernel would hold them for as long as lxcfs does not answer (CVE-2024-21626
+ * is what a leaked descriptor can do). close_range (5.9) is one system call.
+ */
+static void close_inherited_fds(void)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+		return;
+#endif
+	for (int fd = 3; fd < 1024; fd++)
+		close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	int64_t start_ms = now_ms();
 	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	close_inherited_fds();
+	/* A reader that went away (a runtime killed mid-hook) is an error to report, not a death. */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (!cmd || cmd[0] == '-')
 		return cmd_hook(argc, argv, start_ms);
@@ -513,9 +545,9 @@ int main(int argc, char **argv)
 		return invoke_run(slash ? slash + 1 : argv[0], start_ms);
 	}
 	if (strcmp(cmd, "remount") == 0)
-		return cmd_remount(argc - 1, argv + 1);
+		return cmd_remount(argc - 1, argv + 1, start_ms);
 	if (strcmp(cmd, "status") == 0)
-		return cmd_status(argc - 1, argv + 1);
+		return cmd_status(argc - 1, argv + 1, start_ms);
 	if (strcmp(cmd, "base-spec") == 0)
 		return cmd_base_spec(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0) {

@@ -177,7 +177,7 @@ static int adopt_one(const struct rt_container *c, const struct lxcfs_mount *liv
 	inj.lxcfs_root = live->path;
 	inj.on_missing_fail = true; /* lxcfs was just found live: losing it now is a failure */
 	inj.legacy_mount = opt->legacy_mount;
-	inj.deadline_ms = now_ms() + (int64_t)opt->timeout_s * 1000;
+	inj.deadline_ms = opt->deadline_ms; /* the run's deadline, not one per container */
 	rc = inject_lxcfs(&inj, &done, err);
 	if (rc == 0) {
 		*mounted += popcount(done);
@@ -249,7 +249,7 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (opt->legacy_mount)
 		kernel_force_legacy_mount();
-	rc = lxcfs_wait_live(opt->lxcfs_root, opt->wait_s, &live, err);
+	rc = lxcfs_wait_live(opt->lxcfs_root, opt->wait_s, &live, opt->deadline_ms, err);
 	if (rc < 0)
 		return lxh_error_wrap(err, "no live lxcfs, nothing changed");
 	log_debug("live lxcfs at %s (device %u:%u)", live.path, major(live.dev), minor(live.dev));
@@ -263,7 +263,7 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 	rc = ns_scan(opt->pids, opt->n_pids, &live_set, &ns, err);
 	if (rc < 0)
 		return rc;
-	rc = ns_list_probe(&ns, now_ms() + (int64_t)opt->timeout_s * 1000);
+	rc = ns_list_probe(&ns, opt->deadline_ms);
 	if (rc < 0) {
 		rc = lxh_error_set(err, -rc, "remount");
 		goto out;
@@ -280,8 +280,8 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 		goto out;
 	}
 	if (!opt->dry_run) {
-		rc = worker_run(repair_child, &job, sizeof(struct repair_msg), repair_msg_in, &job,
-				now_ms() + (int64_t)opt->timeout_s * 1000);
+		log_prepare_for_namespaces();
+		rc = worker_run(repair_child, &job, sizeof(struct repair_msg), repair_msg_in, &job, opt->deadline_ms);
 		if (rc == -ETIMEDOUT)
 			log_error("the repair did not finish before the deadline (--timeout %d)", opt->timeout_s);
 	}

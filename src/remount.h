@@ -18,7 +18,8 @@ struct remount_options {
 	bool dry_run;             /* --dry-run: report, change nothing */
 	const char *const *state_roots; /* --state-root: more runtime state directories */
 	size_t n_state_roots;
-	int timeout_s;            /* --timeout: for the repair work itself */
+	int timeout_s;            /* --timeout, for messages */
+	int64_t deadline_ms;      /* start + --wait + --timeout: one deadline for the whole run (now_ms() clock) */
 	bool legacy_mount;        /* --mount-api legacy (adoption only works pivoted: it refuses) */
 };
 

@@ -15,9 +15,6 @@
 #include "status.h"
 #include "util.h"
 
-/* How long the probes of every layer not known live may take together. */
-#define STATUS_TIMEOUT_MS 10000
-
 static const char *state_of(const struct ns_lxcfs_view *v)
 {
 	if (v->unresponsive)
@@ -143,7 +140,7 @@ static int print_json(const struct lxcfs_mount *live, pid_t daemon, const struct
 	return 0;
 }
 
-int status_run(const char *lxcfs_root, bool json, struct lxh_error *err)
+int status_run(const char *lxcfs_root, bool json, int64_t deadline_ms, struct lxh_error *err)
 {
 	struct lxcfs_mount live;
 	struct lxcfs_live_set live_set;
@@ -151,7 +148,6 @@ int status_run(const char *lxcfs_root, bool json, struct lxh_error *err)
 	struct rt_list rt = { 0 };
 	bool have_live;
 	struct lxh_error ignored = { 0 };
-	int64_t deadline_ms = now_ms() + STATUS_TIMEOUT_MS;
 	pid_t daemon = 0;
 	int rc, bad = 0;
 
@@ -164,7 +160,7 @@ int status_run(const char *lxcfs_root, bool json, struct lxh_error *err)
 		daemon = lxcfs_daemon_pid(&live);
 	/* Ours, when it answers: its layers need no probe. Every other layer is asked itself. */
 	live_set.n = 0;
-	if (have_live && lxcfs_probe(&live, &ignored) == 0)
+	if (have_live && lxcfs_probe(&live, deadline_ms, &ignored) == 0)
 		live_set.devs[live_set.n++] = live.dev;
 	rc = ns_scan(NULL, 0, &live_set, &ns, err);
 	if (rc < 0)

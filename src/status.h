@@ -4,15 +4,17 @@
 #define LXH_STATUS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "error.h"
 
 /**
  * status_run - print the live lxcfs mount (path, device, daemon pid) and one row per mount
  * namespace with lxcfs mounts (pid, container, ok/stale, files), as a table or one JSON document.
- * Reads only mountinfo and the runtimes' state: a hung lxcfs cannot block it.
+ * Reads mountinfo and the runtimes' state; whether each lxcfs mount answers is asked in
+ * killable workers, all before @deadline_ms (--timeout): a hung lxcfs cannot block it.
  * Returns: 0 when all are ok, 1 when any is stale (or stacked), or a negative errno with @err filled.
  */
-int status_run(const char *lxcfs_root, bool json, struct lxh_error *err);
+int status_run(const char *lxcfs_root, bool json, int64_t deadline_ms, struct lxh_error *err);
 
 #endif
