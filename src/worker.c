@@ -45,6 +45,21 @@ static void child_setup(pid_t parent, int log_fd)
 	close(log_fd);
 }
 
+/*
+ * Move a pipe end above stderr: a hook started with a closed stdio descriptor would get
+ * 0, 1 or 2 from pipe2(), and the child's dup2() onto stdio would then clobber it.
+ */
+static int above_stdio(int fd)
+{
+	int moved;
+
+	if (fd > STDERR_FILENO)
+		return fd;
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	close(fd);
+	return moved;
+}
+
 /* Wait for @pid until @until_ms; SIGKILL it first when @kill_first. Never blocks past @until_ms. */
 static int reap(pid_t pid, bool kill_first, int64_t until_ms)
 {
@@ -104,6 +119,17 @@ int worker_run(worker_fn fn, void *arg, size_t msg_size, worker_msg_fn on_msg, v
 		close(pfd[0]);
 		close(pfd[1]);
 		return rc;
+	}
+	for (int i = 0; i < 2; i++) {
+		pfd[i] = above_stdio(pfd[i]);
+		lfd[i] = above_stdio(lfd[i]);
+	}
+	if (pfd[0] < 0 || pfd[1] < 0 || lfd[0] < 0 || lfd[1] < 0) {
+		int fds[4] = { pfd[0], pfd[1], lfd[0], lfd[1] };
+
+		for (int i = 0; i < 4; i++)
+			close_fd(&fds[i]);
+		return -EMFILE;
 	}
 	msg_r = pfd[0];
 	log_r = lfd[0];
