@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test-worker.c - worker_run() ends by its deadline, runs nothing after it, and hands the
+ * child none of the caller's stdio. (A child stuck in the kernel, which SIGKILL cannot end,
+ * takes a hung FUSE daemon: integration test 18 has one.)
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "tap.h"
+#include "util.h"
+#include "worker.h"
+
+struct fd_msg {
+	int ok;
+	dev_t dev[3];
+	ino_t ino[3];
+};
+
+static void sleeper(void *arg, int fd)
+{
+	(void)arg;
+	(void)fd;
+	pause();
+}
+
+static void stdio_of_child(void *arg, int fd)
+{
+	struct fd_msg m = { .ok = 1 };
+	struct stat st;
+
+	(void)arg;
+	for (int i = 0; i < 3; i++) {
+		if (fstat(i, &st) < 0) {
+			m.ok = 0;
+			continue;
+		}
+		m.dev[i] = st.st_dev;
+		m.ino[i] = st.st_ino;
+	}
+	worker_send(fd, &m, sizeof(m));
+}
+
+static void take(const void *msg, void *ctx)
+{
+	*(struct fd_msg *)ctx = *(const struct fd_msg *)msg;
+}
+
+static bool ran;
+static void mark(void *arg, int fd)
+{
+	int one = 1;
+
+	(void)arg;
+	worker_send(fd, &one, sizeof(one));
+}
+static void never_msg(const void *msg, void *ctx)
+{
+	(void)msg;
+	(void)ctx;
+	ran = true;
+}
+
+int main(void)
+{
+	struct fd_msg m = { 0 };
+	struct stat st;
+	int64_t t0;
+	int rc;
+
+	/* A child that never ends is killed at the deadline, and the call returns then. */
+	t0 = now_ms();
+	rc = worker_run(sleeper, NULL, sizeof(int), never_msg, NULL, t0 + 200);
+	is_int(rc, -ETIMEDOUT, "a worker that never ends: -ETIMEDOUT");
+	ok(now_ms() - t0 < 200 + WORKER_REAP_MS + 1000, "returned %lld ms after the start (deadline 200 ms)",
+	   (long long)(now_ms() - t0));
+
+	/* After the deadline nothing is started. */
+	t0 = now_ms();
+	rc = worker_run(mark, NULL, sizeof(int), never_msg, NULL, t0 - 1);
+	is_int(rc, -ETIMEDOUT, "a deadline already past: -ETIMEDOUT");
+	ok(!ran, "and no message came: no worker ran");
+
+	/* The child holds none of our stdin, stdout and stderr. */
+	rc = worker_run(stdio_of_child, NULL, sizeof(m), take, &m, now_ms() + 5000);
+	is_int(rc, 0, "the stdio worker ran to its end");
+	ok(m.ok, "its fds 0, 1 and 2 are open");
+	for (int i = 0; i < 3; i++) {
+		bool same = fstat(i, &st) == 0 && st.st_dev == m.dev[i] && st.st_ino == m.ino[i];
+		ok(!same, "its fd %d is not ours", i);
+	}
+	return done_testing();
+}
