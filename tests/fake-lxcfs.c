@@ -19,11 +19,14 @@
  *
  * The control FILE (re-read whenever it changes) holds one line:
  *   answer                         answer everything (also: no file, or an empty one)
- *   hang [OPS] [after N]           hold matching requests for ever
- *   delay MS [OPS] [after N]       answer matching requests MS milliseconds late
+ *   hang [OPS] [on NAME] [after N]      hold matching requests for ever
+ *   delay MS [OPS] [on NAME] [after N]  answer matching requests MS milliseconds late
  * OPS is a comma-separated list of lookup, getattr, read, open, statfs, readdir, or all
  * (default: lookup,read). "after N": the first N matching requests since the line was
  * written are answered as usual (so a test can let a caller get part of the way).
+ * "on NAME": only requests about NAME (a lookup of it, or any request on its inode, such as
+ * a statfs of an open meminfo), whoever makes them: other processes on the host that probe
+ * every lxcfs mount then do not use up "after N".
  *
  * --log FILE: one line per request ("lookup 1 proc answered", "statfs 1 held", ...), so
  * a test can see how far its caller got.
@@ -110,6 +113,7 @@ static struct {
 	long delay_ms;      /* < 0: hang */
 	unsigned ops;       /* bit per enum op */
 	unsigned long after, seen;
+	char on[NAME_MAX + 1]; /* only requests about this name ("" = any) */
 } ctl;
 
 static FILE *log_file;
@@ -155,7 +159,7 @@ static unsigned parse_ops(const char *s)
 /* Re-read the control file when it changed (mtime, inode or size): cheap enough per request. */
 static void control_reload(void)
 {
-	char line[256] = "", word[32] = "", rest[4][64];
+	char line[256] = "", word[32] = "", rest[6][64];
 	struct stat st;
 	FILE *f;
 	int n;
@@ -173,6 +177,7 @@ static void control_reload(void)
 	ctl.size = st.st_size;
 	ctl.hold = false;
 	ctl.seen = ctl.after = 0;
+	ctl.on[0] = '\0';
 	ctl.ops = (1u << OP_LOOKUP) | (1u << OP_READ);
 	ctl.delay_ms = -1;
 	f = fopen(ctl.path, "re");
@@ -183,7 +188,8 @@ static void control_reload(void)
 		return;
 	}
 	fclose(f);
-	n = sscanf(line, "%31s %63s %63s %63s %63s", word, rest[0], rest[1], rest[2], rest[3]);
+	n = sscanf(line, "%31s %63s %63s %63s %63s %63s %63s", word, rest[0], rest[1], rest[2], rest[3], rest[4],
+		   rest[5]);
 	if (n >= 1 && (strcmp(word, "hang") == 0 || strcmp(word, "delay") == 0)) {
 		int i = 0;
 
@@ -193,10 +199,14 @@ static void control_reload(void)
 			if (ctl.delay_ms < 0)
 				ctl.delay_ms = 0;
 		}
-		if (i < n - 1 && strcmp(rest[i], "after") != 0)
-			ctl.ops = parse_ops(rest[i++]);
-		if (i < n - 2 && strcmp(rest[i], "after") == 0)
-			ctl.after = strtoul(rest[i + 1], NULL, 10);
+		for (; i < n - 1; i++) {
+			if (strcmp(rest[i], "after") == 0 && i + 1 < n - 1)
+				ctl.after = strtoul(rest[++i], NULL, 10);
+			else if (strcmp(rest[i], "on") == 0 && i + 1 < n - 1)
+				snprintf(ctl.on, sizeof(ctl.on), "%s", rest[++i]);
+			else
+				ctl.ops = parse_ops(rest[i]);
+		}
 	}
 	logline("control: %s", line[0] ? strtok(line, "\n") : "answer");
 }
@@ -326,10 +336,21 @@ static void serve(const struct pending *p)
 	}
 }
 
+/* The name a request is about: the looked-up name, or its inode's. */
+static const char *name_of(const struct pending *p)
+{
+	const struct node *n = node_of(p->ino);
+
+	if (p->op == OP_LOOKUP)
+		return p->name;
+	return n ? n->name : "";
+}
+
 static void dispatch(struct pending *p)
 {
 	control_reload();
-	if (ctl.hold && (ctl.ops & (1u << p->op)) && ctl.seen++ >= ctl.after) {
+	if (ctl.hold && (ctl.ops & (1u << p->op)) && (!ctl.on[0] || strcmp(name_of(p), ctl.on) == 0) &&
+	    ctl.seen++ >= ctl.after) {
 		struct pending *copy = malloc(sizeof(*copy));
 
 		if (copy) {

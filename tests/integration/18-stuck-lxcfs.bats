@@ -165,14 +165,12 @@ stuck_runtime_fail() {
 	assert_host_untouched
 }
 
-# The worker gets stuck after it attached a file: on verification (its statfs is held).
-# The new mount API asks lxcfs for a statfs once before it mounts, the classic bind twice.
+# The worker gets stuck after it attached a file: on its verification, the first statfs
+# of meminfo (the checks before it ask about lxcfs's root). "on meminfo", not "after N":
+# other processes on the host that probe every lxcfs mount must not shift the count.
+ONE_FILE=(--annotation io.kubernetes.container.lxcfsFiles=/proc/meminfo)
 hang_after_first_attach() {
-	if lxh_legacy; then
-		fake_lxcfs_hang statfs after 2
-	else
-		fake_lxcfs_hang statfs after 1
-	fi
+	fake_lxcfs_hang statfs on meminfo
 }
 
 # assert_undone: the hook killed and abandoned its stuck worker, found the mount it had
@@ -189,7 +187,7 @@ assert_undone() {
 @test "stuck after attaching: the undo detaches what is there; --on-missing ignore starts the container with no lxcfs mount" {
 	start_fake_lxcfs --memtotal 4242
 	hang_after_first_attach
-	stuck_bundle stuck-undo --hook-arg --on-missing --hook-arg ignore
+	stuck_bundle stuck-undo "${ONE_FILE[@]}" --hook-arg --on-missing --hook-arg ignore
 	timed container_run_d runc
 	cat "$BUNDLE/hook.log" || true
 	assert_returned
@@ -203,7 +201,7 @@ assert_undone() {
 @test "stuck after attaching, --on-missing fail: the container is refused and nothing is left mounted" {
 	start_fake_lxcfs --memtotal 4242
 	hang_after_first_attach
-	stuck_bundle stuck-undo-fail --hook-arg --on-missing --hook-arg fail
+	stuck_bundle stuck-undo-fail "${ONE_FILE[@]}" --hook-arg --on-missing --hook-arg fail
 	timed container_run_d runc
 	cat "$BUNDLE/hook.log" || true
 	assert_returned

@@ -14,9 +14,10 @@
 #       under CMD (say, nsenter into a test's own mount namespace); ends at "--".
 #       Exports FAKE_LXCFS_DIR (the mount point), FAKE_LXCFS_PID, FAKE_LXCFS_CONN (the
 #       FUSE connection: /sys/fs/fuse/connections/N), FAKE_LXCFS_CONTROL, FAKE_LXCFS_LOG.
-#   fake_lxcfs_hang [OPS] [after N]    hold matching requests for ever (OPS: lookup,
-#                                      getattr, read, open, statfs, readdir or all;
-#                                      default lookup,read)
+#   fake_lxcfs_hang [OPS] [on NAME] [after N]  hold matching requests for ever (OPS:
+#                                      lookup, getattr, read, open, statfs, readdir or
+#                                      all; default lookup,read; on NAME: only those about
+#                                      NAME, e.g. "statfs on meminfo")
 #   fake_lxcfs_delay MS [OPS] [after N]  answer them MS ms late
 #   fake_lxcfs_answer                  answer everything again (held requests stay held)
 #   fake_lxcfs_waiting                 requests its callers wait on now (fusectl)
