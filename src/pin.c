@@ -11,6 +11,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "pin.h"
+#include "threadns.h"
 #include "util.h"
 
 /* Field 22 of /proc/PID/stat: start time in clock ticks, unique per pid over its life. */
@@ -70,8 +71,10 @@ static int same_ns(int fd, const char *path, struct ns_id *cache, bool *same)
 int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 {
 	unsigned long long start_before = 0, start_after = 0;
-	char path[64], ppid_ns[64];
-	bool same;
+	struct thread_ns_count threads;
+	struct stat ns;
+	char path[64];
+	bool same = false;
 	int rc;
 
 	p->pid = pid;
@@ -89,8 +92,7 @@ int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 		return lxh_error_set(err, -rc, "container process %d", (int)pid);
 	}
 
-	if (strnprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid) < 0 ||
-	    strnprintf(ppid_ns, sizeof(ppid_ns), "/proc/%d/ns/mnt", (int)getppid()) < 0)
+	if (strnprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid) < 0)
 		return -EINVAL;
 	p->mntns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (p->mntns_fd < 0)
@@ -106,7 +108,7 @@ int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 			return lxh_error_set(err, ESRCH, "container process %d", (int)pid);
 	}
 
-	static struct ns_id self_ns, parent_ns, init_ns;
+	static struct ns_id self_ns;
 
 	if ((rc = same_ns(p->mntns_fd, "/proc/self/ns/mnt", &self_ns, &same)) < 0)
 		return lxh_error_set(err, -rc, "cannot compare mount namespaces");
@@ -115,8 +117,16 @@ int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 				     "process %d shares the hook's own mount namespace: the container has no mount "
 				     "namespace of its own, or the hook runs inside it (createContainer/startContainer); refusing",
 				     (int)pid);
-	/* The runtime that ran us never shares the container's namespace (a runtime inside it would). */
-	if (same_ns(p->mntns_fd, ppid_ns, &parent_ns, &same) == 0 && same)
+	if (fstat(p->mntns_fd, &ns) < 0)
+		return lxh_error_errno(err, "cannot compare mount namespaces");
+
+	/*
+	 * The runtime that ran us never shares the container's namespace (a runtime inside it
+	 * would). Every one of its threads is asked, not /proc/PPID/ns/mnt alone: runc 1.2+
+	 * keeps one thread in the container's namespace while hooks run, and when that thread
+	 * is the leader, /proc/PPID/ns/mnt names the container's (src/threadns.h).
+	 */
+	if (proc_threads_in_mntns(getppid(), &ns, &threads) == 0 && thread_ns_all_in(&threads))
 		return lxh_error_set(err, 0,
 				     "process %d shares the mount namespace of the hook's parent (the runtime): the "
 				     "container has no mount namespace of its own; refusing",
@@ -126,15 +136,16 @@ int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 	 * PID 1's namespace may be unreadable even to root, when PID 1 holds a capability
 	 * the hook's bounding set lacks (sandboxed hosts do this). The hook's own namespace,
 	 * checked above, is the runtime's: on a normal host that is the host's too.
+	 * PID 1 is judged by all of its threads as well (an init may be a runtime).
 	 */
-	rc = same_ns(p->mntns_fd, "/proc/1/ns/mnt", &init_ns, &same);
+	rc = proc_threads_in_mntns(1, &ns, &threads);
 	if (rc == -EACCES || rc == -EPERM) {
 		log_debug("cannot read PID 1's mount namespace (%s): compared with the hook's own only", strerror(-rc));
-		same = false;
+		threads = (struct thread_ns_count){ 0 };
 	} else if (rc < 0) {
 		return lxh_error_set(err, -rc, "cannot compare mount namespaces");
 	}
-	if (same)
+	if (thread_ns_all_in(&threads))
 		return lxh_error_set(err, 0, "process %d is in the host's mount namespace: refusing", (int)pid);
 	return 0;
 }
