@@ -32,6 +32,7 @@ static const char usage_text[] =
 	"       lxcfs-oci-hook remount [--lxcfs-root DIR] [--wait SECONDS] [--pid PID]...\n"
 	"                      [--adopt] [--state-root DIR]... [--dry-run] [--timeout SECONDS]\n"
 	"       lxcfs-oci-hook status [--json] [--lxcfs-root DIR] [--timeout SECONDS]\n"
+	"                     [--state-root DIR]...\n"
 	"       lxcfs-oci-hook base-spec [--hook-path PATH] [--input FILE] [-- HOOK_OPTION...]\n"
 	"       lxcfs-oci-hook invoke   (NRI v0.1 plugin for containerd 1.5/1.6 only: request on stdin)\n"
 	"\n"
@@ -77,8 +78,10 @@ static const char usage_text[] =
 	"  --pid PID          only the mount namespace of PID (repeatable)\n"
 	"  --adopt            also mount lxcfs into runc/crun containers annotated true that\n"
 	"                     have no lxcfs mounts (started while lxcfs was down)\n"
-	"  --state-root DIR   another runtime state directory for --adopt (repeatable;\n"
-	"                     /run/runc and /run/crun are always read)\n"
+	"  --state-root DIR   another runtime state directory, to name containers and for\n"
+	"                     --adopt (repeatable; /run/runc, /run/crun and Docker's\n"
+	"                     /run/docker/runtime-runc/moby are always read; a dockerd with\n"
+	"                     --exec-root DIR keeps its containers in DIR/runtime-runc/moby)\n"
 	"  --dry-run          report what would change, change nothing\n"
 	"  --timeout SECONDS  deadline for the run after --wait (default 60; ends within 1 s more)\n"
 	"  Exit status: 0 all repaired (or nothing needed it); 1 anything failed or no live\n"
@@ -90,6 +93,7 @@ static const char usage_text[] =
 	"  --json             one JSON document instead of a table\n"
 	"  --timeout SECONDS  deadline for asking each lxcfs mount whether it answers\n"
 	"                     (default 10; ends within 1 s more)\n"
+	"  --state-root DIR   as for remount: where to find the containers' ids\n"
 	"  Exit status: 0 all ok or foreign; 1 any stale, stacked or unresponsive; 2 usage error.\n"
 	"\n"
 	"base-spec: containerd 1.7/2.x. Reads an OCI spec (containerd's default: `ctr oci spec`) and\n"
@@ -152,6 +156,7 @@ static const struct option remount_longopts[] = {
 
 static const struct option status_longopts[] = {
 	{ "lxcfs-root", required_argument, NULL, OPT_LXCFS_ROOT },
+	{ "state-root", required_argument, NULL, OPT_STATE_ROOT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -329,6 +334,8 @@ static int cmd_status(int argc, char **argv, int64_t start_ms)
 {
 	enum log_level level = LOG_LVL_WARN;
 	const char *root = NULL;
+	static const char *state_roots[MAX_LIST];
+	size_t n_state_roots = 0;
 	struct lxh_error err = { 0 };
 	bool json = false;
 	int c, rc, timeout_s = 10;
@@ -347,6 +354,11 @@ static int cmd_status(int argc, char **argv, int64_t start_ms)
 			if (parse_seconds(optarg, &timeout_s) < 0)
 				return usage_error("--timeout takes whole seconds from 1 to 3600, not '%s'", optarg);
 			break;
+		case OPT_STATE_ROOT:
+			if (n_state_roots == MAX_LIST)
+				return usage_error("at most %d --state-root options", MAX_LIST);
+			state_roots[n_state_roots++] = optarg;
+			break;
 		case OPT_LOG_LEVEL:
 			if (log_level_parse(optarg, &level) < 0)
 				return usage_error("--log-level takes error, warn, info or debug, not '%s'", optarg);
@@ -361,7 +373,8 @@ static int cmd_status(int argc, char **argv, int64_t start_ms)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	log_init(level, false, NULL);
-	if (caps_drop(&err) < 0 || (rc = status_run(root, json, start_ms + (int64_t)timeout_s * 1000, &err)) < 0) {
+	if (caps_drop(&err) < 0 ||
+	    (rc = status_run(root, state_roots, n_state_roots, json, start_ms + (int64_t)timeout_s * 1000, &err)) < 0) {
 		log_error("status: %s", err.msg);
 		return EXIT_REFUSED;
 	}

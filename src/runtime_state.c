@@ -16,7 +16,11 @@
 
 #define RT_STATE_MAX_BYTES (16u << 20)
 
-static const char *const default_roots[] = { "/run/runc", "/run/crun" };
+/*
+ * runc's and crun's own, and the runc root Docker keeps under its default exec root
+ * (dockerd --exec-root, default /run/docker: runtime-runc/<containerd namespace "moby">).
+ */
+static const char *const default_roots[] = { "/run/runc", "/run/crun", "/run/docker/runtime-runc/moby" };
 
 static void container_clear(struct rt_container *c)
 {

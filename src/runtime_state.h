@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * runtime_state.h - the containers runc and crun keep state for (/run/runc, /run/crun):
+ * runtime_state.h - the containers runc and crun keep state for (/run/runc, /run/crun,
+ * and runc's under Docker, /run/docker/runtime-runc/moby):
  * to name a namespace's container in remount and status, and to find annotated
  * containers for remount --adopt.
  */
@@ -30,7 +31,8 @@ int runtime_parse_crun_status(const char *buf, size_t len, const char *id, struc
 			      struct lxh_error *err);
 
 /**
- * runtime_list - read every state under /run/runc, /run/crun and @roots.
+ * runtime_list - read every state under /run/runc, /run/crun, Docker's
+ * /run/docker/runtime-runc/moby and @roots.
  * A root that does not exist is skipped; an unreadable state is skipped with a debug line.
  * Returns: 0, or -ENOMEM.
  */

@@ -9,6 +9,7 @@
 
 #include "io.h"
 #include "liveness.h"
+#include "log.h"
 #include "lxcfs.h"
 #include "nsscan.h"
 #include "runtime_state.h"
@@ -140,7 +141,8 @@ static int print_json(const struct lxcfs_mount *live, pid_t daemon, const struct
 	return 0;
 }
 
-int status_run(const char *lxcfs_root, bool json, int64_t deadline_ms, struct lxh_error *err)
+int status_run(const char *lxcfs_root, const char *const *state_roots, size_t n_state_roots, bool json,
+	       int64_t deadline_ms, struct lxh_error *err)
 {
 	struct lxcfs_mount live;
 	struct lxcfs_live_set live_set;
@@ -170,7 +172,8 @@ int status_run(const char *lxcfs_root, bool json, int64_t deadline_ms, struct lx
 		ns_list_free(&ns);
 		return lxh_error_set(err, -rc, "status");
 	}
-	runtime_list(NULL, 0, &rt);
+	if (runtime_list(state_roots, n_state_roots, &rt) < 0)
+		log_warn("cannot read the runtimes' state directories: container ids will be missing");
 
 	if (json)
 		rc = print_json(have_live ? &live : NULL, daemon, &ns, &rt, err);
