@@ -39,11 +39,16 @@ CHECK_PKGS="$CHECK_PKGS time" # make bench: GNU time's %M, a cross-check of the 
 # it). That source needs a deb-src entry: see ensure_deb_src below.
 CRI_PKGS="containerd python3-grpcio python3-grpc-tools xz-utils"
 
+# The Docker suites (tests/integration/3[0-4]-docker-*.bats): Debian's docker.io (20.10
+# here), whose daemon the tests start themselves on private paths. Installing it must not
+# start dockerd: see no_service_start below.
+DOCKER_PKGS="docker.io"
+
 # make check-stacks (tests/stacks/): debootstrap makes the Debian 13 and sid roots, zstd
 # packs the cached copies.
 STACK_PKGS="debootstrap zstd"
 
-PKGS="$BUILD_PKGS $TEST_PKGS $CHECK_PKGS $CRI_PKGS $STACK_PKGS"
+PKGS="$BUILD_PKGS $TEST_PKGS $CHECK_PKGS $CRI_PKGS $DOCKER_PKGS $STACK_PKGS"
 
 # Our own deb-src list, written only when no deb-src entry is configured at all.
 SRC_LIST_DIR=/etc/apt/sources.list.d
@@ -153,8 +158,28 @@ if ! apt-cache showsrc containerd >/dev/null 2>&1; then
 	echo "install-deps.sh: apt knows no containerd source package (deb-src)" >&2
 	exit 1
 fi
+# no_service_start: while packages install, no maintainer script starts a daemon
+# (docker.io's would start dockerd and its containerd on the host, where the tests start
+# their own): a policy-rc.d that denies every start (exit 101), ours only when none is
+# there, removed afterwards. systemd hosts: docker.io's units are enabled but not started
+# by deb-systemd-invoke either, which asks the same policy.
+POLICY_RC=/usr/sbin/policy-rc.d
+own_policy=0
+no_service_start() {
+	if [ ! -e "$POLICY_RC" ]; then
+		printf '#!/bin/sh\n# install-deps.sh (lxcfs-oci-hook): no daemon starts while it installs\nexit 101\n' >"$POLICY_RC"
+		chmod 755 "$POLICY_RC"
+		own_policy=1
+	fi
+}
+restore_service_start() {
+	[ "$own_policy" = 0 ] || rm -f "$POLICY_RC"
+}
+
 if [ -n "$missing" ]; then
 	echo "install-deps.sh: installing:$missing"
+	no_service_start
+	trap restore_service_start EXIT
 	# shellcheck disable=SC2086 # word splitting of the package list is intended
 	apt-get install -y --no-install-recommends $missing
 fi
