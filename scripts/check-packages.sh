@@ -9,6 +9,8 @@
 #   /usr/share/containers/oci/hooks.d/lxcfs-oci-hook.json         naming the binary's path
 #   /usr/lib/systemd/system/lxcfs.service.d/lxcfs-oci-hook.conf   running the sbin link
 #   /usr/share/man/man8/lxcfs-oci-hook.8[.gz]                     the manual
+#   /usr/bin/lxcfs-oci-runtime                                    the runtime wrapper (Docker)
+#   /usr/share/man/man8/lxcfs-oci-runtime.8[.gz]                  its manual
 #
 #   scripts/check-packages.sh [--tarball FILE] [--keep]
 #
@@ -46,6 +48,8 @@ LINK=/usr/sbin/$PKG
 JSON=/usr/share/containers/oci/hooks.d/$PKG.json
 DROPIN=/usr/lib/systemd/system/lxcfs.service.d/$PKG.conf
 MAN=/usr/share/man/man8/$PKG.8
+RUNTIME=/usr/bin/lxcfs-oci-runtime
+RUNTIME_MAN=/usr/share/man/man8/lxcfs-oci-runtime.8
 
 me=check-packages.sh
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -236,8 +240,10 @@ fi
 # ---- 4. what the packages hold ----------------------------------------------
 # in_list LIST PATH: PATH is a line of LIST (one absolute path a line).
 in_list() { grep -qxF -- "$2" "$1"; }
-# the_man LIST: the manual's path in LIST, compressed or not.
-the_man() { grep -E "^${MAN//./\\.}(\\.(gz|bz2|xz|zst))?\$" "$1" | head -n 1; }
+# the_man LIST [MAN]: the manual's path in LIST, compressed or not.
+the_man() { local m=${2:-$MAN}; grep -E "^${m//./\\.}(\\.(gz|bz2|xz|zst))?\$" "$1" | head -n 1; }
+# runtime_names_hook ROOT: the wrapper's default hook is the packaged binary.
+runtime_names_hook() { grep -aqF -- "$BIN" "$1$RUNTIME"; }
 # is_exec ROOT PATH: a regular executable file.
 is_exec() { [ -f "$1$2" ] && [ ! -L "$1$2" ] && [ -x "$1$2" ]; }
 # link_to ROOT LINK TARGET: LINK is a symlink that resolves to TARGET inside ROOT.
@@ -275,6 +281,11 @@ assert_package() { # KIND FILE LIST ROOT
 	check "$kind: $DROPIN runs $LINK remount" dropin_runs "$root"
 	man=$(the_man "$list")
 	check "$kind: the man page ${man:-${MAN}[.gz]} is in the package" [ -n "$man" ]
+	check "$kind: $RUNTIME is in the package" in_list "$list" "$RUNTIME"
+	check "$kind: $RUNTIME is an executable file" is_exec "$root" "$RUNTIME"
+	check "$kind: $RUNTIME brings $BIN by default" runtime_names_hook "$root"
+	man=$(the_man "$list" "$RUNTIME_MAN")
+	check "$kind: the man page ${man:-${RUNTIME_MAN}[.gz]} is in the package" [ -n "$man" ]
 }
 
 if [ -n "$rpmfile" ]; then

@@ -248,6 +248,25 @@ int oci_spec_parse(const char *buf, size_t len, struct oci_spec *spec, struct lx
 	return ret;
 }
 
+int oci_spec_annotations(const char *buf, size_t len, struct kv_list *out, struct lxh_error *err)
+{
+	cleanup_yajl yajl_val tree = NULL;
+	yajl_val ann;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = json_parse_object(buf, len, WHAT, &tree, err);
+	if (ret < 0)
+		return ret;
+	ann = json_get(tree, "annotations", yajl_t_any);
+	if (json_absent(ann))
+		return 0;
+	ret = json_string_map(ann, WHAT, "annotations", out, err);
+	if (ret < 0)
+		kv_list_free(out);
+	return ret;
+}
+
 int oci_spec_load(const char *bundle, struct oci_spec *spec, struct lxh_error *err)
 {
 	cleanup_close int dirfd = -1;

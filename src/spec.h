@@ -23,6 +23,13 @@ struct oci_spec {
 /* Parse config.json text. Returns: 0, or a negative errno with @err naming the key. */
 int oci_spec_parse(const char *buf, size_t len, struct oci_spec *spec, struct lxh_error *err);
 
+/*
+ * oci_spec_annotations - only the annotations of config.json text (absent: none), for a
+ * caller that must not refuse a spec over fields it does not use (lxcfs-oci-runtime).
+ * Returns: 0, or a negative errno with @err naming the key.
+ */
+int oci_spec_annotations(const char *buf, size_t len, struct kv_list *out, struct lxh_error *err);
+
 /**
  * oci_spec_load - read and parse @bundle/config.json.
  * @bundle must be absolute; config.json must be a regular file (not a symlink)
