@@ -412,11 +412,43 @@ static enum layer_kind top_layer(const struct target *t, const struct ns_lxcfs_v
 	return LAYER_FOREIGN;
 }
 
-/* Detach every lxcfs layer on @f, then attach @s. The target is re-resolved after each detach. */
+/*
+ * Gapless: slide the fresh clone @s under the top mount of @t (MOVE_MOUNT_BENEATH, 6.5), then
+ * detach that top. A reader of the target sees the stale layer (ENOTCONN), then the fresh one,
+ * never the procfs/sysfs file beneath. Returns: 0 when the clone went under (and the top was
+ * detached); a negative errno when the kernel lacks or refuses it here (a locked top mount, a
+ * parent that is the namespace's root, propagation that would cover the clone), nothing changed
+ * and @s still usable; -EBUSY with @err filled when the top could not be detached afterwards.
+ */
+static int swap_beneath(const struct lxfile *f, struct source *s, const struct target *t, struct lxh_error *err)
+{
+	cleanup_close int top = target_open_mounted(t);
+	int rc;
+
+	if (top < 0)
+		return top;
+	if (sys_move_mount(s->tree, "", top, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH | MOVE_MOUNT_BENEATH) < 0)
+		return -errno;
+	close_fd(&s->tree);
+	rc = detach(t);
+	if (rc < 0)
+		/* The fresh clone sits under the stale layer: still lxcfs, and the next remount sees it stacked. */
+		return lxh_error_code(err, EBUSY, "%s: the fresh lxcfs file went beneath, but the stale layer cannot be detached: %s",
+				      f->target, strerror(-rc));
+	return 0;
+}
+
+/*
+ * Replace the lxcfs layers on @f (@layers of them, as the scan counted) with one fresh clone @s.
+ * Layers above the last are detached (each uncovers another lxcfs layer); the last is swapped
+ * gaplessly where the kernel allows, else detached and the clone attached on the genuine file.
+ * The target is re-resolved after each change.
+ */
 static int repair_target(const struct repair_request *req, const struct container_fs *cfs, const struct lxfile *f,
-			 struct source *s, struct repair_result *res, struct lxh_error *err)
+			 unsigned layers, struct source *s, struct repair_result *res, struct lxh_error *err)
 {
 	struct attach_request areq = { .lxcfs = *req->lxcfs };
+	bool try_beneath = kernel_features()->move_beneath;
 
 	for (int layer = 0; layer <= NS_MAX_LAYERS; layer++) {
 		cleanup_target struct target t = TARGET_INIT;
@@ -429,10 +461,28 @@ static int repair_target(const struct repair_request *req, const struct containe
 				return lxh_error_set(err, 0, "%s: a mount that is not lxcfs covers it: left alone", f->target);
 			if (kind == LAYER_FOREIGN)
 				return lxh_error_set(err, 0, "%s: another lxcfs that answers covers it: left alone", f->target);
+			if (try_beneath && layers <= 1) {
+				rc = swap_beneath(f, s, &t, err);
+				if (rc == 0) {
+					res->detached++;
+					res->beneath |= LXF_BIT(f->id);
+					rc = verify(&areq, f, &t, err);
+					if (rc < 0)
+						detach(&t);
+					return rc;
+				}
+				if (rc == -EBUSY)
+					return rc;
+				log_debug("%s: move_mount beneath refused (%s): detach first, then attach", f->target,
+					  strerror(-rc));
+				try_beneath = false;
+			}
 			rc = detach(&t);
 			if (rc < 0)
 				return lxh_error_set(err, -rc, "%s: cannot detach an lxcfs layer", f->target);
 			res->detached++;
+			if (layers > 0)
+				layers--;
 			continue;
 		}
 		if (rc == -ENOENT)
@@ -443,6 +493,7 @@ static int repair_target(const struct repair_request *req, const struct containe
 		rc = attach_one(&areq, cfs, f, s, &t, err);
 		if (rc < 0)
 			return rc;
+		res->detach_first |= LXF_BIT(f->id);
 		rc = verify(&areq, f, &t, err);
 		if (rc < 0) {
 			detach(&t);
@@ -513,7 +564,7 @@ int repair_in_namespace(const struct repair_request *req, struct repair_result *
 	for (int id = 0; rc == 0 && id < LXF_COUNT; id++) {
 		if (!(todo & LXF_BIT(id)))
 			continue;
-		rc = repair_target(req, &cfs, &lxfiles[id], &src[id], res, err);
+		rc = repair_target(req, &cfs, &lxfiles[id], req->view->layers[id], &src[id], res, err);
 		if (rc == 0)
 			res->repaired |= LXF_BIT(id);
 	}

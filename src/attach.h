@@ -67,12 +67,16 @@ struct repair_request {
 struct repair_result {
 	lxfile_mask repaired;   /* now exactly one live, read-only lxcfs mount */
 	unsigned detached;      /* layers detached (stale or stacked) */
+	lxfile_mask beneath;    /* replaced without a gap: fresh clone slid under the stale layer */
+	lxfile_mask detach_first; /* replaced the old way: the genuine file showed between detach and attach */
 };
 
 /**
  * repair_in_namespace - for each target of @req->view that has a stale or stacked lxcfs
  * layer: clone the live file in the host namespace, setns() into the container's, detach
- * every lxcfs layer on the target, attach the clone read-only, verify; then setns() back.
+ * the lxcfs layers but the last, slide the clone under the last (MOVE_MOUNT_BENEATH) and
+ * detach it, or where the kernel lacks or refuses that, detach it and attach the clone;
+ * verify; then setns() back.
  * Targets are resolved from the process's own root, with the hook's checks.
  * Must run in a single-threaded process under a deadline (a worker).
  * Returns: 0, or a negative errno with @err naming the first target that failed.

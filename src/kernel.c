@@ -60,7 +60,7 @@ int sys_pidfd_send_signal(int pidfd, int sig)
 }
 
 static struct kernel_features features;
-static bool probed, legacy_forced;
+static bool probed, legacy_forced, no_beneath_forced;
 
 /* A syscall the kernel lacks fails with ENOSYS whatever its arguments; any other answer means it exists. */
 static bool has_syscall(long ret)
@@ -80,10 +80,17 @@ static void probe(void)
 	features.mount_setattr = has_syscall(syscall(__NR_mount_setattr, -1, "", 0, NULL, 0));
 	features.openat2 = has_syscall(syscall(__NR_openat2, -1, "", NULL, 0));
 	features.pidfd = has_syscall(syscall(__NR_pidfd_open, 0, ~0u));
+	/* Before 6.5 the unknown flag is EINVAL; after, the bad fds are EBADF. */
+	features.move_beneath = features.mount_api &&
+				syscall(__NR_move_mount, -1, "", -1, "",
+					MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH | MOVE_MOUNT_BENEATH) < 0 &&
+				errno == EBADF;
 	if (legacy_forced) {
 		features.mount_api = false;
 		features.mount_setattr = false;
 	}
+	if (legacy_forced || no_beneath_forced)
+		features.move_beneath = false;
 	probed = true;
 	errno = saved;
 }
@@ -100,11 +107,18 @@ void kernel_force_legacy_mount(void)
 	probed = false;
 }
 
+void kernel_force_no_beneath(void)
+{
+	no_beneath_forced = true;
+	probed = false;
+}
+
 void kernel_features_log(void)
 {
 	const struct kernel_features *f = kernel_features();
 
-	log_debug("kernel: mount API %s%s, mount_setattr %s, openat2 %s, pidfd %s",
+	log_debug("kernel: mount API %s%s, mount_setattr %s, openat2 %s, pidfd %s, move beneath %s%s",
 		  f->mount_api ? "yes" : "no", legacy_forced ? " (legacy forced)" : "",
-		  f->mount_setattr ? "yes" : "no", f->openat2 ? "yes" : "no", f->pidfd ? "yes" : "no");
+		  f->mount_setattr ? "yes" : "no", f->openat2 ? "yes" : "no", f->pidfd ? "yes" : "no",
+		  f->move_beneath ? "yes" : "no", no_beneath_forced ? " (detach-first forced)" : "");
 }

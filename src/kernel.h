@@ -24,6 +24,9 @@
 #ifndef MOVE_MOUNT_T_EMPTY_PATH
 #define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
 #endif
+#ifndef MOVE_MOUNT_BENEATH
+#define MOVE_MOUNT_BENEATH 0x00000200
+#endif
 #ifndef MOUNT_ATTR_RDONLY
 #define MOUNT_ATTR_RDONLY 0x00000001
 #define MOUNT_ATTR_NOSUID 0x00000002
@@ -64,12 +67,16 @@ struct kernel_features {
 	bool mount_setattr; /* 5.12 */
 	bool openat2;       /* 5.6 */
 	bool pidfd;         /* pidfd_open (5.3) */
+	bool move_beneath;  /* move_mount MOVE_MOUNT_BENEATH (6.5): a mount slid under the top one */
 };
 
 const struct kernel_features *kernel_features(void);
 
 /* --mount-api legacy: behave as if the new mount API were absent (tests cover that path). */
 void kernel_force_legacy_mount(void);
+
+/* remount --repair-order detach-first: behave as if MOVE_MOUNT_BENEATH were absent. */
+void kernel_force_no_beneath(void);
 
 /* One line for debug logs: which paths this run takes. */
 void kernel_features_log(void);

@@ -31,6 +31,7 @@ static const char usage_text[] =
 	"Usage: lxcfs-oci-hook [hook] [OPTION]...\n"
 	"       lxcfs-oci-hook remount [--lxcfs-root DIR] [--wait SECONDS] [--pid PID]...\n"
 	"                      [--adopt] [--state-root DIR]... [--dry-run] [--timeout SECONDS]\n"
+	"                      [--repair-order auto|detach-first]\n"
 	"       lxcfs-oci-hook status [--json] [--lxcfs-root DIR] [--timeout SECONDS]\n"
 	"                     [--state-root DIR]...\n"
 	"       lxcfs-oci-hook base-spec [--hook-path PATH] [--input FILE] [-- HOOK_OPTION...]\n"
@@ -84,6 +85,11 @@ static const char usage_text[] =
 	"                     --exec-root DIR keeps its containers in DIR/runtime-runc/moby)\n"
 	"  --dry-run          report what would change, change nothing\n"
 	"  --timeout SECONDS  deadline for the run after --wait (default 60; ends within 1 s more)\n"
+	"  --repair-order auto|detach-first\n"
+	"                     auto: slide the fresh file under the stale one, then detach\n"
+	"                     the stale one (MOVE_MOUNT_BENEATH, Linux 6.5+), so readers never\n"
+	"                     see the host's file; where the kernel lacks or refuses that,\n"
+	"                     detach first, then attach. detach-first forces the latter.\n"
 	"  Exit status: 0 all repaired (or nothing needed it); 1 anything failed or no live\n"
 	"  lxcfs; 2 usage error. The log options above apply.\n"
 	"\n"
@@ -126,6 +132,7 @@ enum {
 	OPT_ADOPT,
 	OPT_STATE_ROOT,
 	OPT_DRY_RUN,
+	OPT_REPAIR_ORDER,
 	OPT_JSON,
 	OPT_HOOK_PATH,
 	OPT_INPUT,
@@ -145,6 +152,7 @@ static const struct option remount_longopts[] = {
 	{ "adopt", no_argument, NULL, OPT_ADOPT },
 	{ "state-root", required_argument, NULL, OPT_STATE_ROOT },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "repair-order", required_argument, NULL, OPT_REPAIR_ORDER },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "mount-api", required_argument, NULL, OPT_MOUNT_API },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -309,6 +317,11 @@ static int cmd_remount(int argc, char **argv, int64_t start_ms)
 			break;
 		case OPT_DRY_RUN:
 			opt.dry_run = true;
+			break;
+		case OPT_REPAIR_ORDER:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "detach-first"))
+				return usage_error("--repair-order takes auto or detach-first, not '%s'", optarg);
+			opt.detach_first = strcmp(optarg, "detach-first") == 0;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

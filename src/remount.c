@@ -243,12 +243,15 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 	struct rt_list rt = { 0 };
 	struct repair_job job = { 0 };
 	unsigned repaired = 0, containers = 0, failed = 0, adopted = 0, adopted_mounts = 0;
+	unsigned beneath = 0, detach_first = 0;
 	struct timespec t0, t1;
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (opt->legacy_mount)
 		kernel_force_legacy_mount();
+	if (opt->detach_first)
+		kernel_force_no_beneath();
 	rc = lxcfs_wait_live(opt->lxcfs_root, opt->wait_s, &live, opt->deadline_ms, err);
 	if (rc < 0)
 		return lxh_error_wrap(err, "no live lxcfs, nothing changed");
@@ -301,7 +304,8 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 			repaired += popcount(todo);
 			containers++;
 		} else if (m->type == MSG_NS && m->rc == 0) {
-			log_info("repaired pid %d (container %s): %s", (int)e->pid, name, files);
+			log_info("repaired pid %d (container %s): %s (%u beneath the stale layer, %u detached first)",
+				 (int)e->pid, name, files, popcount(m->result.beneath), popcount(m->result.detach_first));
 			repaired += popcount(m->result.repaired);
 			containers++;
 		} else {
@@ -310,9 +314,20 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 			repaired += popcount(m->result.repaired);
 			failed++;
 		}
+		beneath += popcount(m->result.beneath);
+		detach_first += popcount(m->result.detach_first);
 	}
 	if (opt->adopt)
 		adopt(&rt, &ns, &live, opt, &adopted, &adopted_mounts, &failed);
+
+	/* Which way the repair took: operators of readers that must never see the host's file want to know. */
+	if (beneath || detach_first)
+		printf("remount: %u mounts replaced beneath the stale layer (no gap), %u detached first%s\n", beneath,
+		       detach_first,
+		       !detach_first ? ""
+		       : opt->detach_first ? " (--repair-order detach-first)"
+		       : !kernel_features()->move_beneath ? " (this kernel has no MOVE_MOUNT_BENEATH: the host's file showed until the attach)"
+						    : " (the kernel refused beneath there: the host's file showed until the attach)");
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("remount: %zu namespaces scanned, %u mounts %srepaired in %u containers", ns.scanned, repaired,

@@ -21,6 +21,7 @@ struct remount_options {
 	int timeout_s;            /* --timeout, for messages */
 	int64_t deadline_ms;      /* start + --wait + --timeout: one deadline for the whole run (now_ms() clock) */
 	bool legacy_mount;        /* --mount-api legacy (adoption only works pivoted: it refuses) */
+	bool detach_first;        /* --repair-order detach-first: never MOVE_MOUNT_BENEATH (the old, gapped way) */
 };
 
 /**
