@@ -31,6 +31,8 @@
 #define HELPER_FAILED 125
 
 static int ns_fd = -1;
+/* The caller's namespace, to go home before exit (see main). */
+static int home_fd = -1;
 static char **hook_argv;
 static bool all_threads;
 /* The leader writes one byte once it is in the container's namespace. */
@@ -103,7 +105,8 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", atoi(argv[i]));
 	hook_argv = &argv[i + 2];
 	ns_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (ns_fd < 0) {
+	home_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (ns_fd < 0 || home_fd < 0) {
 		fprintf(stderr, "ns-threads: %s: %s\n", path, strerror(errno));
 		return HELPER_FAILED;
 	}
@@ -117,5 +120,14 @@ int main(int argc, char **argv)
 	else if (write(leader_ready[1], "r", 1) != 1)
 		fprintf(stderr, "ns-threads: %s\n", strerror(errno));
 	pthread_join(t, &ret);
+	/*
+	 * Home before exit: whatever runs at exit and reads /proc/self (LeakSanitizer's
+	 * tracer, in the sanitizer build) would otherwise see the container's /proc, whose
+	 * PID namespace does not hold this process, and abort the run.
+	 */
+	if (setns(home_fd, CLONE_NEWNS) < 0) {
+		fprintf(stderr, "ns-threads: cannot go back to the caller's mount namespace: %s\n", strerror(errno));
+		return HELPER_FAILED;
+	}
 	return (int)(long)ret;
 }
