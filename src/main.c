@@ -79,8 +79,8 @@ static const char usage_text[] =
 	"  --pid PID          only the mount namespace of PID (repeatable)\n"
 	"  --adopt            also mount lxcfs into runc/crun containers annotated true that\n"
 	"                     have no lxcfs mounts (started while lxcfs was down)\n"
-	"  --state-root DIR   another runtime state directory, to name containers and for\n"
-	"                     --adopt (repeatable; /run/runc, /run/crun and Docker's\n"
+	"  --state-root DIR   another runtime state directory, an absolute path, to name\n"
+	"                     containers and for --adopt (repeatable; /run/runc, /run/crun and Docker's\n"
 	"                     /run/docker/runtime-runc/moby are always read; a dockerd with\n"
 	"                     --exec-root DIR keeps its containers in DIR/runtime-runc/moby)\n"
 	"  --dry-run          report what would change, change nothing\n"
@@ -270,6 +270,20 @@ static bool legacy_from_env(void)
 
 #define MAX_LIST 256
 
+/*
+ * --state-root DIR, for the hook, remount and status alike: absolute, since the hook's
+ * working directory is whatever the runtime's was. 0, or the usage error's exit status.
+ */
+static int add_state_root(const char **roots, size_t *n, const char *arg)
+{
+	if (arg[0] != '/')
+		return usage_error("--state-root takes an absolute path, not '%s'", arg);
+	if (*n == MAX_LIST)
+		return usage_error("at most %d --state-root options", MAX_LIST);
+	roots[(*n)++] = arg;
+	return 0;
+}
+
 static int cmd_remount(int argc, char **argv, int64_t start_ms)
 {
 	struct remount_options opt = { 0 };
@@ -311,9 +325,8 @@ static int cmd_remount(int argc, char **argv, int64_t start_ms)
 			opt.adopt = true;
 			break;
 		case OPT_STATE_ROOT:
-			if (opt.n_state_roots == MAX_LIST)
-				return usage_error("at most %d --state-root options", MAX_LIST);
-			roots[opt.n_state_roots++] = optarg;
+			if ((rc = add_state_root(roots, &opt.n_state_roots, optarg)) != 0)
+				return rc;
 			break;
 		case OPT_DRY_RUN:
 			opt.dry_run = true;
@@ -368,9 +381,8 @@ static int cmd_status(int argc, char **argv, int64_t start_ms)
 				return usage_error("--timeout takes whole seconds from 1 to 3600, not '%s'", optarg);
 			break;
 		case OPT_STATE_ROOT:
-			if (n_state_roots == MAX_LIST)
-				return usage_error("at most %d --state-root options", MAX_LIST);
-			state_roots[n_state_roots++] = optarg;
+			if ((rc = add_state_root(state_roots, &n_state_roots, optarg)) != 0)
+				return rc;
 			break;
 		case OPT_LOG_LEVEL:
 			if (log_level_parse(optarg, &level) < 0)
@@ -505,11 +517,8 @@ static int cmd_hook(int argc, char **argv, int64_t start_ms)
 			opt.on_missing_fail = strcmp(optarg, "fail") == 0;
 			break;
 		case OPT_STATE_ROOT:
-			if (optarg[0] != '/')
-				return usage_error("--state-root takes an absolute path, not '%s'", optarg);
-			if (opt.n_state_roots == MAX_LIST)
-				return usage_error("at most %d --state-root options", MAX_LIST);
-			roots[opt.n_state_roots++] = optarg;
+			if ((rc = add_state_root(roots, &opt.n_state_roots, optarg)) != 0)
+				return rc;
 			opt.state_roots = roots;
 			break;
 		case 'h':

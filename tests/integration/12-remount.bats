@@ -367,7 +367,7 @@ remount_while_lxcfs_starts() {
 }
 
 @test "remount: usage errors exit 2" {
-	for args in "--pid 0" "--pid x" "--wait -1" "--timeout 0" "--bogus" "extra" "--mount-api new"; do
+	for args in "--pid 0" "--pid x" "--wait -1" "--timeout 0" "--bogus" "extra" "--mount-api new" "--state-root run/runc"; do
 		# shellcheck disable=SC2086 # split on purpose
 		run --separate-stderr "$HOOK_BIN" remount --lxcfs-root "$LXCFS_DIR" $args
 		echo "remount $args: $status $stderr"

@@ -153,7 +153,7 @@ assert_json_shape() {
 }
 
 @test "status: usage errors exit 2" {
-	for args in "--bogus" "extra" "--log-level loud" "--json --pid 1"; do
+	for args in "--bogus" "extra" "--log-level loud" "--json --pid 1" "--state-root run/runc"; do
 		# shellcheck disable=SC2086 # split on purpose
 		run --separate-stderr "$HOOK_BIN" status --lxcfs-root "$LXCFS_DIR" $args
 		echo "status $args: $status $stderr"
