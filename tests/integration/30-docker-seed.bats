@@ -97,6 +97,13 @@ run_seed() {
 		--state-root "$DK_EXEC/runtime-runc/moby"
 	echo "$output" | jq -c --argjson p "$pid" '.namespaces[] | select(.pid == $p)'
 	[ "$(jq -r --argjson p "$pid" '.namespaces[] | select(.pid == $p) | .container' <<<"$output")" = "$id" ]
+	# Docker's cgroup path ends in the id too, so the name above could come from it: a copy
+	# of the state whose id says otherwise shows that status reads the --state-root given.
+	copy="$BATS_TEST_TMPDIR/state-copy"
+	mkdir -p "$copy/renamed"
+	jq -c '.id = "named-by-state"' "$DK_EXEC/runtime-runc/moby/$id/state.json" >"$copy/renamed/state.json"
+	run --separate-stderr timeout 60 "$HOOK_BIN" status --json --state-root "$copy"
+	[ "$(jq -r --argjson p "$pid" '.namespaces[] | select(.pid == $p) | .container' <<<"$output")" = named-by-state ]
 	assert_host_untouched
 }
 
