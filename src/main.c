@@ -271,17 +271,30 @@ static bool legacy_from_env(void)
 #define MAX_LIST 256
 
 /*
- * --state-root DIR, for the hook, remount and status alike: absolute, since the hook's
- * working directory is whatever the runtime's was. 0, or the usage error's exit status.
+ * An option naming a path: absolute, since the hook's working directory is whatever the
+ * runtime's was. 0 with *dest set, or the usage error's exit status.
+ */
+static int take_absolute(const char *option, const char *arg, const char **dest)
+{
+	if (arg[0] != '/')
+		return usage_error("%s takes an absolute path, not '%s'", option, arg);
+	*dest = arg;
+	return 0;
+}
+
+/*
+ * --state-root DIR, for the hook, remount and status alike: absolute (take_absolute).
+ * 0, or the usage error's exit status.
  */
 static int add_state_root(const char **roots, size_t *n, const char *arg)
 {
-	if (arg[0] != '/')
-		return usage_error("--state-root takes an absolute path, not '%s'", arg);
+	int rc;
+
 	if (*n == MAX_LIST)
 		return usage_error("at most %d --state-root options", MAX_LIST);
-	roots[(*n)++] = arg;
-	return 0;
+	if ((rc = take_absolute("--state-root", arg, &roots[*n])) == 0)
+		(*n)++;
+	return rc;
 }
 
 static int cmd_remount(int argc, char **argv, int64_t start_ms)
@@ -305,9 +318,8 @@ static int cmd_remount(int argc, char **argv, int64_t start_ms)
 		}
 		switch (c) {
 		case OPT_LXCFS_ROOT:
-			if (optarg[0] != '/')
-				return usage_error("--lxcfs-root takes an absolute path, not '%s'", optarg);
-			opt.lxcfs_root = optarg;
+			if ((rc = take_absolute("--lxcfs-root", optarg, &opt.lxcfs_root)) != 0)
+				return rc;
 			break;
 		case OPT_WAIT:
 			if (parse_long(optarg, 0, 3600, &v) < 0)
@@ -369,9 +381,8 @@ static int cmd_status(int argc, char **argv, int64_t start_ms)
 	while ((c = getopt_long(argc, argv, "h", status_longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_LXCFS_ROOT:
-			if (optarg[0] != '/')
-				return usage_error("--lxcfs-root takes an absolute path, not '%s'", optarg);
-			root = optarg;
+			if ((rc = take_absolute("--lxcfs-root", optarg, &root)) != 0)
+				return rc;
 			break;
 		case OPT_JSON:
 			json = true;
@@ -450,15 +461,14 @@ static int cmd_base_spec(int argc, char **argv)
 	struct basespec_hook hook = { .path = LXH_HOOK_PATH };
 	const char *input = NULL;
 	struct lxh_error err = { 0 };
-	int c;
+	int c, rc;
 
 	/* '+': stop at the first non-option; the hook's own options come after "--". */
 	while ((c = getopt_long(argc, argv, "+h", base_spec_longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_HOOK_PATH:
-			if (optarg[0] != '/')
-				return usage_error("--hook-path takes an absolute path, not '%s'", optarg);
-			hook.path = optarg;
+			if ((rc = take_absolute("--hook-path", optarg, &hook.path)) != 0)
+				return rc;
 			break;
 		case OPT_INPUT:
 			input = optarg;
@@ -502,9 +512,8 @@ static int cmd_hook(int argc, char **argv, int64_t start_ms)
 		}
 		switch (c) {
 		case OPT_LXCFS_ROOT:
-			if (optarg[0] != '/')
-				return usage_error("--lxcfs-root takes an absolute path, not '%s'", optarg);
-			opt.lxcfs_root = optarg;
+			if ((rc = take_absolute("--lxcfs-root", optarg, &opt.lxcfs_root)) != 0)
+				return rc;
 			break;
 		case OPT_DEFAULT:
 			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
