@@ -73,13 +73,8 @@ remount_while_lxcfs_starts() {
 	assert_enotconn "${FLEET_IDS[1]}"
 	assert_enotconn "${FLEET_IDS[11]}"
 
-	mapfile -t pids < <(pid_args "${FLEET_PIDS[@]}")
-	before=$(lxcfs_snapshot "${FLEET_PIDS[@]}")
-	run --separate-stderr hook_remount "${pids[@]}"
-	echo "$output"
-	echo "$stderr" | grep -v ': debug: ' || true
+	remount_pids -- "${FLEET_PIDS[@]}"
 	if lxh_legacy; then
-		assert_remount_refused_legacy "$before" "${FLEET_PIDS[@]}"
 		assert_host_untouched
 		return
 	fi
@@ -90,8 +85,7 @@ remount_while_lxcfs_starts() {
 	done
 
 	# Nothing left to do.
-	run --separate-stderr hook_remount "${pids[@]}"
-	echo "$output"
+	remount_pids -- "${FLEET_PIDS[@]}"
 	[ "$status" -eq 0 ]
 	assert_summary "remount: $n namespaces scanned, 0 mounts repaired in 0 containers, 0 failed"
 
@@ -106,15 +100,11 @@ remount_while_lxcfs_starts() {
 @test "remount test 2: three restarts, a remount after each: one mount per target, all readable" {
 	start_fleet runc crun runc crun
 	n=${#FLEET_IDS[@]}
-	mapfile -t pids < <(pid_args "${FLEET_PIDS[@]}")
 	for round in 1 2 3; do
 		echo "# round $round"
 		restart_lxcfs
-		before=$(lxcfs_snapshot "${FLEET_PIDS[@]}")
-		run --separate-stderr hook_remount "${pids[@]}"
-		echo "$output"
+		remount_pids -- "${FLEET_PIDS[@]}"
 		if lxh_legacy; then
-			assert_remount_refused_legacy "$before" "${FLEET_PIDS[@]}"
 			assert_host_untouched
 			return
 		fi
@@ -274,12 +264,8 @@ remount_while_lxcfs_starts() {
 		assert_lxcfs_mounts_are "$p"
 	done
 
-	run --separate-stderr hook_remount --adopt "${pids[@]}"
-	echo "$output"
-	echo "$stderr" | grep -v ': debug: ' || true
+	remount_pids --adopt -- "$pa" "$pb" "$pc" "$pd"
 	if lxh_legacy; then
-		# Nothing to compare but emptiness: none of them has an lxcfs mount.
-		assert_remount_refused_legacy "" "$pa" "$pb" "$pc" "$pd"
 		assert_host_untouched
 		return
 	fi
@@ -315,13 +301,8 @@ remount_while_lxcfs_starts() {
 	assert_lxcfs_mounts_are "$pf" /proc/cpuinfo /proc/uptime
 
 	restart_lxcfs
-	before=$(lxcfs_snapshot "$pe" "$pf")
-	run --separate-stderr hook_remount --pid "$pe" --pid "$pf"
-	echo "$output"
-	echo "$stderr" | grep -v ': debug: ' || true
-	if lxh_legacy; then
-		assert_remount_refused_legacy "$before" "$pe" "$pf"
-	else
+	remount_pids -- "$pe" "$pf"
+	if ! lxh_legacy; then
 		[ "$status" -eq 0 ]
 		assert_summary "remount: 2 namespaces scanned, $((${#efiles[@]} + 2)) mounts repaired in 2 containers, 0 failed"
 		assert_repaired "$e" "${efiles[@]}"
@@ -348,12 +329,8 @@ remount_while_lxcfs_starts() {
 	run --separate-stderr hook_status --json
 	assert_status_entry "$pid" "$CID" stacked /proc/meminfo "" /proc/meminfo
 
-	before=$(lxcfs_snapshot "$pid")
-	run --separate-stderr hook_remount --pid "$pid"
-	echo "$output"
-	echo "$stderr" | grep -v ': debug: ' || true
+	remount_pids -- "$pid"
 	if lxh_legacy; then
-		assert_remount_refused_legacy "$before" "$pid"
 		assert_host_untouched
 		return
 	fi

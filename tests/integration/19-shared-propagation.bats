@@ -138,13 +138,8 @@ run_pair() {
 	run_pair
 	restart_lxcfs
 	share_lxcfs
-	mapfile -t pids < <(pid_args "$PA" "$PB")
-	before=$(lxcfs_snapshot "$PA" "$PB")
-	run --separate-stderr hook_remount "${pids[@]}"
-	echo "$output"
-	echo "$stderr" | grep -v ': debug: ' || true
+	remount_pids -- "$PA" "$PB"
 	if lxh_legacy; then
-		assert_remount_refused_legacy "$before" "$PA" "$PB"
 		return
 	fi
 	[ "$status" -eq 0 ]
@@ -162,12 +157,8 @@ run_pair() {
 	assert_lxcfs_mounts_are "$PB"
 	start_lxcfs "$LXCFS_DIR"
 	share_lxcfs
-	mapfile -t pids < <(pid_args "$PA" "$PB")
-	run --separate-stderr hook_remount --adopt "${pids[@]}"
-	echo "$output"
-	echo "$stderr" | grep -v ': debug: ' || true
+	remount_pids --adopt -- "$PA" "$PB"
 	if lxh_legacy; then
-		assert_remount_refused_legacy "" "$PA" "$PB"
 		return
 	fi
 	[ "$status" -eq 0 ]

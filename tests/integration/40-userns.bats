@@ -88,13 +88,8 @@ assert_userns_owned() {
 	mapfile -t files < <(expected_default_files)
 	restart_lxcfs
 	assert_enotconn "$CID"
-	mapfile -t args < <(pid_args "$pid")
-	before=$(lxcfs_snapshot "$pid")
-	run --separate-stderr hook_remount "${args[@]}"
-	echo "exit $status: $output"
-	echo "$stderr"
+	remount_pids -- "$pid"
 	if lxh_legacy; then
-		assert_remount_refused_legacy "$before" "$pid"
 		return
 	fi
 	[ "$status" -eq 0 ]

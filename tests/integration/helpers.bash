@@ -1036,6 +1036,27 @@ assert_remount_refused_legacy() {
 	return $rc
 }
 
+# remount_pids [OPTION]... -- PID...: `remount OPTION... --pid PID...`, with what it
+# printed echoed for the test's log (stderr without debug lines). On the legacy mount
+# path, where remount must refuse, it also asserts the refusal changed nothing in the
+# PIDs' namespaces; the caller then returns (`if lxh_legacy`) or checks the repair.
+remount_pids() {
+	local opts=() pids before
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	mapfile -t pids < <(pid_args "$@")
+	before=$(lxcfs_snapshot "$@")
+	run --separate-stderr hook_remount "${opts[@]}" "${pids[@]}"
+	echo "exit $status: $output"
+	echo "$stderr" | grep -v ': debug: ' || true
+	if lxh_legacy; then
+		assert_remount_refused_legacy "$before" "$@"
+	fi
+}
+
 # ---- setup and teardown ---------------------------------------------------
 
 lxh_setup() {
