@@ -347,6 +347,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     # As in ctrd_config_v2.
     restrict_oom_score_adj = true
     disable_apparmor = true
+    # A pod network's namespace (CTRD_USERNS) under $CTRD_DIR, not /var/run/netns.
+    netns_mounts_under_state_dir = true
 
     [plugins.'io.containerd.cri.v1.runtime'.cni]
       bin_dirs = ["$CTRD_DIR/cni/bin"]
@@ -424,11 +426,30 @@ ctrd_ctr() {
 	timeout -k 5 "$CTRD_CALL_TIMEOUT" ctr --address "$CTRD_SOCK" -n k8s.io "$@" </dev/null 3>&-
 }
 
+# ctrd_cni: the pod network of CTRD_USERNS pods: CNI's ptp plugin (a veth pair, the
+# pod's end as its eth0: containerd wants an address there; this kernel has no dummy
+# links) with host-local addresses, from Debian's containernetworking-plugins. The
+# host's end and its route go with the pod (CNI DEL, at StopPodSandbox).
+ctrd_cni() {
+	local p dir=${CTRD_CNI_PLUGINS:-/usr/lib/cni}
+	mkdir -p "$CTRD_DIR/cni/bin" "$CTRD_DIR/cni/net.d" || return 1
+	for p in ptp host-local loopback; do
+		[ -x "$dir/$p" ] || { fail "no CNI plugin $dir/$p (containernetworking-plugins)"; return 1; }
+		ln -s "$dir/$p" "$CTRD_DIR/cni/bin/$p" || return 1
+	done
+	jq -n --arg ipam "$CTRD_DIR/cni/ipam" '{cniVersion: "1.0.0", name: "lxh-pods", plugins: [
+		{type: "ptp", ipMasq: false, ipam: {type: "host-local", dataDir: $ipam,
+			ranges: [[{subnet: "10.254.77.0/24"}]]}}]}' >"$CTRD_DIR/cni/net.d/10-lxh.conflist"
+}
+
 # ctrd_start: start the private containerd and wait until its CRI answers.
 ctrd_start() {
 	local i
 	if [ "$CTRD_ROUTE" = basespec ]; then
 		ctrd_base_spec "$CTRD_DIR/base-spec.json" || return 1
+	fi
+	if [ -n "${CTRD_USERNS:-}" ]; then
+		ctrd_cni || return 1
 	fi
 	ctrd_config >"$CTRD_DIR/config.toml" || return 1
 	# No lock fd for containerd and its shims: only this shell may hold the lock.
@@ -560,11 +581,14 @@ ctrd_remove_cgroups() {
 # ---- pods -----------------------------------------------------------------------
 
 # ctrd_namespace_options: what kubelet sends for a host-network pod with a PID
-# namespace per container; with CTRD_USERNS=1, also a user namespace of the pod
-# (Kubernetes hostUsers: false), container ids 0-65535 as host ids 100000-165535.
+# namespace per container; with CTRD_USERNS=1, a pod network (Kubernetes refuses
+# hostNetwork with hostUsers: false, and containerd 2.x pins the pod's user namespace
+# through its network namespace: "failed to pin user namespace: failed to open
+# netns()" otherwise: ctrd_cni) and a user namespace of the pod, container ids
+# 0-65535 as host ids 100000-165535.
 ctrd_namespace_options() {
 	if [ -n "${CTRD_USERNS:-}" ]; then
-		jq -cn '{network: "NODE", pid: "CONTAINER", ipc: "POD", userns_options: {mode: "POD",
+		jq -cn '{network: "POD", pid: "CONTAINER", ipc: "POD", userns_options: {mode: "POD",
 			uids: [{host_id: 100000, container_id: 0, length: 65536}],
 			gids: [{host_id: 100000, container_id: 0, length: 65536}]}}'
 	else
@@ -634,8 +658,9 @@ start_container() {
 cri_exec() {
 	local id=$1 out
 	shift
+	# "--": without it jq takes a command's "-c" for its own option.
 	out=$(ctrd_cri ExecSync "$(jq -cn --arg id "$id" '{container_id: $id, cmd: $ARGS.positional, timeout: 30}' \
-		--args "$@")") || return 1
+		--args -- "$@")") || return 1
 	jq -j '.stdout | @base64d' <<<"$out"
 	jq -j '.stderr | @base64d' <<<"$out" >&2
 	jq -e '.exit_code == 0' <<<"$out" >/dev/null

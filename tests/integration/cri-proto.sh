@@ -87,8 +87,12 @@ else
 fi
 
 mkdir "$tmp/out"
+# debug_redact (a field option since protobuf 22, in the CRI API of Kubernetes 1.29+,
+# which sid's containerd 2.x is built against) only hides values from debug output;
+# older protoc, such as the one in python3-grpc-tools, rejects it: dropped.
 sed -e '/^import "github.com\/gogo\/protobuf\/gogoproto\/gogo.proto";/d' \
-	-e '/^option (gogoproto\.[a-z_]*) = /d' "$tmp/src/$PROTO_PATH" >"$tmp/out/api.proto"
+	-e '/^option (gogoproto\.[a-z_]*) = /d' \
+	-e 's/ *\[debug_redact *= *true\]//' "$tmp/src/$PROTO_PATH" >"$tmp/out/api.proto"
 if grep -n gogo "$tmp/out/api.proto" >&2; then
 	die "api.proto uses gogoproto in more places than its file options (lines above)"
 fi
