@@ -94,7 +94,7 @@ say "built and installed in $((SECONDS - t0)) s ($(grep -c 'warning:' "$log" || 
 
 # LXH_STACK_TESTS: only these (e.g. one suite while working on it); check.sh passes
 # LXH_* variables through.
-tests=${LXH_STACK_TESTS:-"$(make -s print-unit-tests) $(make -s print-stack-tests)"}
+tests=${LXH_STACK_TESTS:-"$(make -s print-unit-tests) $(make -s print-stack-tests STACK="$suite")"}
 export CI=true LXCFS_OCI_HOOK_TEST_STRICT=1 LXH_STACK=$suite
 rc=0
 # Our own deadline, before check.sh's (LXH_STACK_TIMEOUT) kills the whole stack, so
