@@ -12,9 +12,9 @@
 # runs one for its containers keeps it.
 set -eu
 
-# Build: autotools, libtool, the two libraries the hook builds against.
+# Build: autotools, libtool, the three libraries the hook links against.
 BUILD_PKGS="build-essential autoconf automake libtool pkg-config
-	libyajl-dev libmount-dev"
+	libyajl-dev libmount-dev libcap-dev"
 # tests/fake-lxcfs.c, the FUSE filesystem the deadline tests make hang (optional for the hook itself).
 BUILD_PKGS="$BUILD_PKGS libfuse3-dev"
 
