@@ -10,6 +10,7 @@
 #include "io.h"
 #include "log.h"
 #include "mountinfo.h"
+#include "statmount.h"
 #include "util.h"
 #include "worker.h"
 
@@ -73,11 +74,25 @@ static void id_list_free(struct id_list *l)
 
 static int lxcfs_layers(const struct attach_request *req, struct id_list *out, struct lxh_error *err)
 {
+	/* One way for the whole run: the lists are compared, and listmount sees what a chroot hides. */
+	static enum { WAY_UNKNOWN, WAY_LISTMOUNT, WAY_MOUNTINFO } way = WAY_UNKNOWN;
 	cleanup_mountinfo struct mountinfo mi = { 0 };
 	char path[64];
 	int rc;
 
 	id_list_free(out);
+	if (way != WAY_MOUNTINFO) {
+		rc = sm_lxcfs_layers(req->mntns_fd, req->lxcfs.dev, &out->ids, &out->n);
+		if (rc < 0)
+			return lxh_error_set(err, -rc, "mount id list");
+		if (rc == 1) {
+			way = WAY_LISTMOUNT;
+			return 0;
+		}
+		if (way == WAY_LISTMOUNT)
+			return lxh_error_set(err, 0, "listmount no longer answers for the container's mount namespace");
+		way = WAY_MOUNTINFO;
+	}
 	if (strnprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)req->pid) < 0)
 		return lxh_error_set(err, EINVAL, "mountinfo path");
 	rc = mountinfo_read(path, &mi, err);

@@ -16,6 +16,7 @@
 #include "mountinfo.h"
 #include "resolve.h"
 #include "spec.h"
+#include "statmount.h"
 #include "util.h"
 #include "worker.h"
 #include "io.h"
@@ -68,6 +69,16 @@ int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *er
 			return lxh_error_set(err, 0, "--lxcfs-root %s is not an absolute path", root);
 		if (path_clean(root, wanted, sizeof(wanted)) < 0)
 			return lxh_error_set(err, ENAMETOOLONG, "--lxcfs-root %s", root);
+	}
+	/*
+	 * The plain case from the kernel (statmount, 6.8+): the path asked for, or the first
+	 * preferred one, is root's lxcfs, the top mount there. That is what the table below
+	 * would pick too. Anything else, or an older kernel: the whole table.
+	 */
+	if (sm_lxcfs_root(root ? wanted : preferred[0], &out->dev) == 1) {
+		strnprintf(out->path, sizeof(out->path), "%s", root ? wanted : preferred[0]);
+		log_debug("lxcfs at %s: found by statmount", out->path);
+		return 0;
 	}
 	rc = mountinfo_read("/proc/self/mountinfo", &mi, err);
 	if (rc < 0)

@@ -21,6 +21,7 @@
 #include "io.h"
 #include "log.h"
 #include "remount.h"
+#include "statmount.h"
 #include "status.h"
 #include "util.h"
 
@@ -361,6 +362,8 @@ static int cmd_remount(int argc, char **argv, int64_t start_ms)
 	/* One deadline for the whole run: the wait for lxcfs, then the work. */
 	opt.deadline_ms = start_ms + (int64_t)(opt.wait_s + common.timeout_s) * 1000;
 	log_init(common.level, common.syslog, common.log_file);
+	if (opt.legacy_mount)
+		sm_disable();
 	if (caps_drop(&err) < 0 || (rc = remount_run(&opt, &err)) < 0) {
 		log_error("remount: %s", err.msg);
 		return EXIT_REFUSED;
@@ -547,6 +550,8 @@ static int cmd_hook(int argc, char **argv, int64_t start_ms)
 	opt.deadline_ms = start_ms + (int64_t)common.timeout_s * 1000;
 
 	/* Before reading any input: keep only what the mount work needs. */
+	if (opt.legacy_mount)
+		sm_disable();
 	if (caps_drop(&err) < 0 || hook_run(&opt, STDIN_FILENO, &err) < 0) {
 		log_error("%s", err.msg);
 		return EXIT_REFUSED;

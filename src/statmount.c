@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "mountinfo.h"
+#include "statmount.h"
+#include "util.h"
+
+/* The kernel's ABI (include/uapi/linux/mount.h, nsfs.h), for headers older than it. */
+#ifndef __NR_statmount
+#define __NR_statmount 457
+#endif
+#ifndef __NR_listmount
+#define __NR_listmount 458
+#endif
+#define SM_STATX_MNT_ID_UNIQUE 0x00004000U /* 6.8 */
+#define SM_LSMT_ROOT 0xffffffffffffffffULL
+#define SM_REQ_SIZE_VER1 32 /* with mnt_ns_id, 6.11 */
+#define SM_SB_BASIC 0x00000001U
+#define SM_MNT_BASIC 0x00000002U
+#define SM_MNT_POINT 0x00000010U
+#define SM_FS_TYPE 0x00000020U
+#define SM_MNT_OPTS 0x00000080U
+#define SM_FS_SUBTYPE 0x00000100U
+#define SM_NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t)
+
+#ifndef FUSE_SUPER_MAGIC
+#define FUSE_SUPER_MAGIC 0x65735546
+#endif
+
+struct sm_req {
+	uint32_t size;
+	uint32_t spare;
+	uint64_t mnt_id;
+	uint64_t param;
+	uint64_t mnt_ns_id;
+};
+
+/* struct statmount up to the fields read here; the strings follow the whole struct. */
+struct sm_mount {
+	uint32_t size;
+	uint32_t mnt_opts;
+	uint64_t mask;
+	uint32_t sb_dev_major;
+	uint32_t sb_dev_minor;
+	uint64_t sb_magic;
+	uint32_t sb_flags;
+	uint32_t fs_type;
+	uint64_t mnt_id;
+	uint64_t mnt_parent_id;
+	uint32_t mnt_id_old;
+	uint32_t mnt_parent_id_old;
+	uint64_t mnt_attr;
+	uint64_t mnt_propagation;
+	uint64_t mnt_peer_group;
+	uint64_t mnt_master;
+	uint64_t propagate_from;
+	uint32_t mnt_root;
+	uint32_t mnt_point;
+	uint64_t mnt_ns_id;
+	uint32_t fs_subtype;
+	uint32_t rest[];
+};
+
+static bool disabled;
+
+void sm_disable(void) { disabled = true; }
+
+/* The answer and its strings: lxcfs's are short, a mount point at most PATH_MAX. */
+union sm_buf {
+	struct sm_mount m;
+	char bytes[1024 + PATH_MAX];
+};
+
+static const char *sm_str(const union sm_buf *b, uint32_t off)
+{
+	/* Offsets count from the end of the struct the kernel knows (its "str" member): 512 bytes. */
+	size_t base = 512;
+
+	if (base + off >= sizeof(b->bytes) || base + off >= b->m.size)
+		return NULL;
+	return b->bytes + base + off;
+}
+
+/* statmount(@id) in namespace @ns_id (0: ours). Returns: 0 with every field of @want, or -1. */
+static int sm_get(uint64_t id, uint64_t ns_id, uint64_t want, union sm_buf *b)
+{
+	struct sm_req req = { .size = SM_REQ_SIZE_VER1, .mnt_id = id, .param = want, .mnt_ns_id = ns_id };
+
+	if (syscall(__NR_statmount, &req, b, sizeof(b->bytes), 0) < 0)
+		return -1;
+	/* The subtype came after statmount: a kernel that does not fill it cannot tell "lxcfs". */
+	if ((b->m.mask & want) != want) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	b->bytes[sizeof(b->bytes) - 1] = '\0';
+	return 0;
+}
+
+static bool sm_is_lxcfs(const union sm_buf *b)
+{
+	const char *type = sm_str(b, b->m.fs_type), *subtype = sm_str(b, b->m.fs_subtype);
+
+	return b->m.sb_magic == FUSE_SUPER_MAGIC && type && subtype && strcmp(type, "fuse") == 0 &&
+	       strcmp(subtype, "lxcfs") == 0;
+}
+
+int sm_lxcfs_root(const char *path, dev_t *dev)
+{
+	const uint64_t want = SM_SB_BASIC | SM_MNT_POINT | SM_FS_TYPE | SM_MNT_OPTS | SM_FS_SUBTYPE;
+	union sm_buf b;
+	struct statx stx;
+	const char *point, *opts;
+	unsigned long uid;
+
+	if (disabled)
+		return 0;
+	/* AT_STATX_DONT_SYNC: the mount id without asking lxcfs anything (it may hang). */
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, SM_STATX_MNT_ID_UNIQUE, &stx) < 0)
+		return 0;
+	if (!(stx.stx_mask & SM_STATX_MNT_ID_UNIQUE) || !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+	    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return 0;
+	if (sm_get(stx.stx_mnt_id, 0, want, &b) < 0 || !sm_is_lxcfs(&b))
+		return 0;
+	/* The mount point itself, as mountinfo would name it: not a path through a symlink. */
+	point = sm_str(&b, b.m.mnt_point);
+	opts = sm_str(&b, b.m.mnt_opts);
+	if (!point || strcmp(point, path) != 0 || !opts)
+		return 0;
+	/* Only root's lxcfs (lxcfs.c: mounted_by_root); anything else is left to the mount table's message. */
+	if (mountinfo_option_uint(opts, "user_id", &uid) < 0 || uid != 0)
+		return 0;
+	*dev = makedev(b.m.sb_dev_major, b.m.sb_dev_minor);
+	return 1;
+}
+
+int sm_lxcfs_layers(int mntns_fd, dev_t dev, int **ids, size_t *n)
+{
+	struct sm_req req = { .size = SM_REQ_SIZE_VER1, .mnt_id = SM_LSMT_ROOT };
+	cleanup_free int *out = NULL;
+	size_t count = 0, cap = 0;
+	uint64_t list[128];
+	union sm_buf b;
+	long got;
+
+	if (disabled || ioctl(mntns_fd, SM_NS_GET_MNTNS_ID, &req.mnt_ns_id) < 0)
+		return 0;
+	do {
+		got = syscall(__NR_listmount, &req, list, ARRAY_SIZE(list), 0);
+		if (got < 0)
+			return 0;
+		for (long i = 0; i < got; i++) {
+			/* The numbers first; the type, a string, only of a mount on lxcfs's device. */
+			if (sm_get(list[i], req.mnt_ns_id, SM_SB_BASIC | SM_MNT_BASIC, &b) < 0) {
+				if (errno == ENOENT) /* gone since listmount: not there */
+					continue;
+				return 0;
+			}
+			if (makedev(b.m.sb_dev_major, b.m.sb_dev_minor) != dev || b.m.sb_magic != FUSE_SUPER_MAGIC)
+				continue;
+			/* Empty strings are left out of the mask: without "lxcfs" in it, this kernel cannot tell. */
+			if (sm_get(list[i], req.mnt_ns_id, SM_SB_BASIC | SM_MNT_BASIC | SM_FS_TYPE | SM_FS_SUBTYPE, &b) < 0) {
+				if (errno == ENOENT)
+					continue;
+				return 0;
+			}
+			if (!sm_is_lxcfs(&b))
+				return 0;
+			if (count == cap) {
+				int *grown = realloc(out, (cap = cap ? cap * 2 : 16) * sizeof(*grown));
+
+				if (!grown)
+					return -ENOMEM;
+				out = grown;
+			}
+			out[count++] = (int)b.m.mnt_id_old;
+		}
+		if (got > 0)
+			req.param = list[got - 1];
+	} while (got == (long)ARRAY_SIZE(list));
+	/* A list, even an empty one: NULL would mean "unknown" to the caller. */
+	if (!out && !(out = calloc(1, sizeof(*out))))
+		return -ENOMEM;
+	*ids = move_ptr(out);
+	*n = count;
+	return 1;
+}

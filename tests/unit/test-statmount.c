@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test-statmount.c - the statmount answers against the mount table: "/" and a missing path
+ * are not lxcfs; the lxcfs layers of our own namespace are those mountinfo lists (none for
+ * a device nothing is mounted from, and those of any fuse.lxcfs mount the machine has);
+ * sm_disable() makes every answer "cannot tell". Needs Linux 6.11 for the layers (and
+ * CAP_SYS_ADMIN for listmount on a namespace id); what the kernel cannot tell is skipped.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "lxcfs.h"
+#include "mountinfo.h"
+#include "statmount.h"
+#include "tap.h"
+#include "util.h"
+
+static size_t mountinfo_lxcfs_layers(const struct mountinfo *mi, dev_t dev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < mi->n; i++)
+		n += mi->entries[i].dev == dev && strcmp(mi->entries[i].fstype, LXCFS_FSTYPE) == 0;
+	return n;
+}
+
+int main(void)
+{
+	cleanup_mountinfo struct mountinfo mi = { 0 };
+	struct lxh_error err = { 0 };
+	cleanup_close int ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	cleanup_free int *ids = NULL;
+	size_t n = 99;
+	dev_t dev = 0;
+	int rc;
+
+	is_int(sm_lxcfs_root("/", &dev), 0, "/ is not an lxcfs mount");
+	is_int(sm_lxcfs_root("/nonexistent/lxcfs", &dev), 0, "a missing path is not one");
+	ok(ns >= 0, "our mount namespace opens");
+
+	rc = sm_lxcfs_layers(ns, makedev(4095, 1048575), &ids, &n);
+	ok(rc == 0 || rc == 1, "layers: an answer or cannot tell (%d)", rc);
+	if (rc == 1) {
+		ok(ids != NULL && n == 0, "no layers of a device nothing is mounted from, as a list (not NULL)");
+	} else {
+		diag("this kernel cannot list another namespace's mounts: skipped");
+		ok(true, "skipped");
+	}
+	free(ids);
+	ids = NULL;
+
+	if (mountinfo_read("/proc/self/mountinfo", &mi, &err) < 0) {
+		ok(false, "mountinfo: %s", err.msg);
+	} else {
+		dev_t lx = 0;
+
+		for (size_t i = 0; i < mi.n && !lx; i++)
+			if (strcmp(mi.entries[i].fstype, LXCFS_FSTYPE) == 0)
+				lx = mi.entries[i].dev;
+		if (!lx || rc != 1) {
+			diag("no fuse.lxcfs mount here, or no listmount: the comparison is skipped");
+			ok(true, "skipped");
+		} else {
+			is_int(sm_lxcfs_layers(ns, lx, &ids, &n), 1, "layers of a live lxcfs device");
+			is_int((long long)n, (long long)mountinfo_lxcfs_layers(&mi, lx), "as many as mountinfo lists");
+			free(ids);
+			ids = NULL;
+		}
+	}
+
+	sm_disable();
+	is_int(sm_lxcfs_layers(ns, makedev(4095, 1048575), &ids, &n), 0, "disabled: cannot tell");
+	is_int(sm_lxcfs_root("/", &dev), 0, "disabled: not lxcfs");
+	return done_testing();
+}
