@@ -125,6 +125,10 @@ bench_hookproc() {
 	state=$BT/out/state-true.json
 	[ -s "$state" ] || die "no state saved by the capture hook"
 	jq -c "$(jq_annotation false)" "$state" >"$BT/out/state-false.json"
+	# No annotation anywhere: the state has none, so the hook reads config.json (one without any).
+	mkdir -p "$BT/bundles/hookproc-none"
+	jq 'del(.annotations)' "$dir/config.json" >"$BT/bundles/hookproc-none/config.json"
+	jq -c --arg b "$BT/bundles/hookproc-none" 'del(.annotations) | .bundle = $b' "$state" >"$BT/out/state-none.json"
 	# The seed hook run by hand, after pivot_root: its targets are under "/".
 	seeddir=$BT/bundles/seed-alone
 	mkdir -p "$seeddir"
@@ -139,6 +143,7 @@ bench_hookproc() {
 	hp_add floor-static "busybox \`true\` (static exec, for scale)" main any /dev/null "$ROOTFS/bin/busybox true"
 	hp_add floor-dyn "/bin/true (dynamic libc exec, for scale)" main any /dev/null "/bin/true"
 	hp_add version "hook --version (exec and dynamic loading only)" main any /dev/null "$HOOK --version"
+	hp_add none "hook, no annotation (state and config.json without any)" main any "$BT/out/state-none.json" "$HOOK $hook_args"
 	hp_add false "hook, annotation false" main any "$BT/out/state-false.json" "$HOOK $hook_args"
 	hp_add true "hook, annotation true, mounts $(echo "$BENCH_FILES" | wc -w) files" main clean "$state" "$HOOK $hook_args"
 	hp_add again "hook, annotation true, files already mounted" main mounted "$state" "$HOOK $hook_args"
@@ -180,6 +185,7 @@ bench_hookproc() {
 	hp_in_runc "$rounds"
 	hp_gnu_time
 	hp_callgrind "$dir"
+	hp_syscalls
 	hp_report "$n_main"
 	runc --root "$RUNC_ROOT" delete -f "${BENCH_ID_PREFIX}hookproc" >/dev/null 2>&1
 }
@@ -298,6 +304,8 @@ cg_record() {
 		"$(kilo "${g[2]}")" "$(kilo $((g[3] + g[4])))" "$(kilo "${g[5]}")")")
 	case $label in
 	"$CG_FALSE_LABEL") R_CG_FALSE=$((p + c)) R_CG_FALSE_LDSO=${g[0]} ;;
+	"$CG_NONE_LABEL") R_CG_NONE=$((p + c)) ;;
+	"/bin/true (for scale)") R_CG_FLOOR=$((p + c)) ;;
 	"$CG_TRUE_LABEL") R_CG_TRUE=$((p + c)) R_CG_TRUE_LDSO=${g[0]} ;;
 	esac
 	return 0
@@ -332,9 +340,12 @@ hp_callgrind() {
 	say "  callgrind"
 	hp_ensure clean
 	CG_FALSE_LABEL="hook, annotation false"
+	CG_NONE_LABEL="hook, no annotation"
 	CG_TRUE_LABEL="hook, annotation true (in runc)"
 	cg_direct floor /dev/null /bin/true
 	cg_record "/bin/true (for scale)" "$BT/cg/floor"
+	cg_direct none "$BT/out/state-none.json" "$HOOK" hook --lxcfs-root "$LXCFS_DIR"
+	cg_record "$CG_NONE_LABEL" "$BT/cg/none"
 	cg_direct false "$BT/out/state-false.json" "$HOOK" hook --lxcfs-root "$LXCFS_DIR"
 	cg_record "$CG_FALSE_LABEL" "$BT/cg/false"
 	cg_runc true "$HOOK"
@@ -348,11 +359,34 @@ hp_callgrind() {
 		cg_runc "$v-true" "$bin"
 		cg_record "${bin##*/}, annotation true (in runc)" "$BT/cg/$v-true"
 	done
-	CG_NOTE="valgrind $(valgrind --version | sed 's/valgrind-//') does not know open_tree, move_mount, mount_setattr, openat2 and pidfd_open: under it the hook takes its classic-bind fallback, so the mounting rows count that path (the same parsing, planning and checks; mount(2) in place of the new mount API)."
+	CG_NOTE="valgrind $(valgrind --version | sed 's/valgrind-//') does not know open_tree, move_mount, mount_setattr, openat2, pidfd_open, statmount and listmount: under it the hook takes its fallbacks, so the mounting rows count those paths (the same parsing, planning and checks; mount(2) in place of the new mount API, and libmount loaded to read mountinfo where statmount would answer)."
+}
+
+# System calls per run (strace -f -c), the worker's included; /bin/true for scale.
+HP_SYSCALLS=""
+hp_syscalls() {
+	local v in n
+	command -v strace >/dev/null || return 0
+	hp_ensure clean
+	for v in floor none false true; do
+		case $v in
+		floor) in=/dev/null ;;
+		*) in=$BT/out/state-$v.json ;;
+		esac
+		if [ "$v" = floor ]; then
+			strace -f -c -o "$BT/out/sc-$v.txt" /bin/true <"$in" >/dev/null 2>&1
+		else
+			strace -f -c -o "$BT/out/sc-$v.txt" "$HOOK" hook --lxcfs-root "$LXCFS_DIR" <"$in" >/dev/null 2>&1
+		fi
+		n=$(awk '$NF == "total" { print $4 }' "$BT/out/sc-$v.txt")
+		eval "R_SC_${v}=${n:-0}"
+	done
+	hp_unmount "hook under strace"
+	HP_SYSCALLS="System calls per run (\`strace -f -c\`, the worker's included): /bin/true $R_SC_floor; hook, no annotation $R_SC_none; annotation false $R_SC_false; annotation true (mounting $(echo "$BENCH_FILES" | wc -w) files) $R_SC_true."
 }
 
 hp_report() {
-	local n_main=$1 nv=${#HP_NAMES[@]} i v n min med max cpu rss
+	local n_main=$1 nv=${#HP_NAMES[@]} i v n min med max cpu rss p10 p25 p75 p90
 	{
 		echo "| process | runs | wall min ms | wall median ms | wall max ms | CPU median ms | peak RSS KiB (median / max) |"
 		echo "|---|---:|---:|---:|---:|---:|---:|"
@@ -379,6 +413,20 @@ hp_report() {
 			esac
 		done
 	} >"$BT/out/hookproc.md"
+	# Paired with /bin/true: every variant runs once a round, so line k of each file is round k.
+	{
+		echo "| process | rounds | paired: median of (process - /bin/true) in the same round, ms | spread of that difference: p10 / p25 / p75 / p90, ms | CPU, paired median, ms |"
+		echo "|---|---:|---:|---:|---:|"
+		for v in version none false true again; do
+			for ((i = 0; i < n_main; i++)); do [ "${HP_NAMES[i]}" = "$v" ] && break; done
+			[ "$i" -lt "$n_main" ] || continue
+			read -r n med p10 p25 p75 p90 < <(paired_diff "$BT/out/hp-$v.txt" "$BT/out/hp-floor-dyn.txt" 1)
+			read -r _ cpu _ < <(paired_diff "$BT/out/hp-$v.txt" "$BT/out/hp-floor-dyn.txt" 3)
+			printf '| %s | %d | %s | %s / %s / %s / %s | %s |\n' "${HP_LABELS[i]}" "$n" "$(sms "$med")" "$(sms "$p10")" \
+				"$(sms "$p25")" "$(sms "$p75")" "$(sms "$p90")" "$(sms "$cpu")"
+			eval "R_HPP_${v}=$med R_HPP_${v}_P10=$p10 R_HPP_${v}_P90=$p90 R_HPP_${v}_P25=$p25 R_HPP_${v}_P75=$p75 R_HPP_${v}_N=$n"
+		done
+	} >"$BT/out/hookpaired.md"
 	{
 		echo "| run | parent | worker | total | in ld.so | libc | libmount + deps | yajl + libcap | in the executable |"
 		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"

@@ -230,6 +230,21 @@ median() { stats "$1" | awk '{ print $3 }'; }
 # ms US: microseconds as milliseconds with 1 or 2 decimals.
 ms() { awk -v u="$1" 'BEGIN { printf (u < 10000 ? "%.2f" : "%.1f"), u / 1000 }'; }
 
+# paired_diff A B COLUMN: A and B hold one line per round (the same rounds, in order);
+# of the differences A - B in COLUMN: "n median p10 p25 p75 p90" (microseconds).
+paired_diff() {
+	paste -d' ' <(cut -d' ' -f"$3" "$1") <(cut -d' ' -f"$3" "$2") | awk '{ print $1 - $2 }' | sort -n | awk '
+		function q(p,    i) { i = int(p * (NR - 1) + 0.5) + 1; return v[i] }
+		{ v[NR] = $1 }
+		END {
+			if (NR == 0) { print "0 0 0 0 0 0"; exit }
+			med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%d %d %d %d %d %d\n", NR, med, q(0.10), q(0.25), q(0.75), q(0.90) }'
+}
+
+# sms US: a signed difference in microseconds as milliseconds, 2 decimals.
+sms() { awk -v u="$1" 'BEGIN { printf "%+.2f", u / 1000 }'; }
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
 
 # A rotation of 0..n-1 starting at r mod n: round r runs the variants in this

@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# run.sh - the benchmarks of issue 5: what the hook costs a container start,
-# what the hook process costs, and how fast `remount` heals a node after an
-# lxcfs restart, each against what operators would use instead. Prints the
+# run.sh - the benchmarks of issues 5 and 11: what the hook costs a container
+# start, what the hook process costs, how fast `remount` heals a node after an
+# lxcfs restart, and whether a reader sees the host's file while it does, each
+# against what operators would use instead or the floor it cannot beat (issue
+# 11's table, printed last, each row next to its floor, all in one run). Prints the
 # tables and, with --out, writes them to a markdown file (the part between the
 # "generated" markers; the text around it is kept).
 #
@@ -20,7 +22,8 @@
 #   BENCH_HOOK_ROUNDS    rounds of the hook-process comparison (default 4 x BENCH_ROUNDS)
 #   BENCH_REPAIR_ROUNDS  rounds per N of the repair comparison (default BENCH_ROUNDS)
 #   BENCH_REPAIR_N       container counts for the repair (default "10 50 200")
-#   BENCH_PARTS          any of "start hook repair" (default all three)
+#   BENCH_GAP_ROUNDS     restart + remount rounds each way of the gap part (default 10)
+#   BENCH_PARTS          any of "start hook repair gap" (default all four)
 #
 # Everything it creates (containers, lxcfs, mounts, files) goes on exit,
 # failure or Ctrl-C.
@@ -49,7 +52,8 @@ BENCH_START_ROUNDS=${BENCH_START_ROUNDS:-$((BENCH_ROUNDS * 4))}
 BENCH_HOOK_ROUNDS=${BENCH_HOOK_ROUNDS:-$((BENCH_ROUNDS * 4))}
 BENCH_REPAIR_ROUNDS=${BENCH_REPAIR_ROUNDS:-$BENCH_ROUNDS}
 BENCH_REPAIR_N=${BENCH_REPAIR_N:-10 50 200}
-BENCH_PARTS=${BENCH_PARTS:-start hook repair}
+BENCH_GAP_ROUNDS=${BENCH_GAP_ROUNDS:-10}
+BENCH_PARTS=${BENCH_PARTS:-start hook repair gap}
 
 # shellcheck source=bench/lib.sh
 . "$BENCH_DIR/lib.sh"
@@ -59,13 +63,15 @@ BENCH_PARTS=${BENCH_PARTS:-start hook repair}
 . "$BENCH_DIR/hookproc.sh"
 # shellcheck source=bench/repair.sh
 . "$BENCH_DIR/repair.sh"
+# shellcheck source=bench/gap.sh
+. "$BENCH_DIR/gap.sh"
 
 [ "$(id -u)" = 0 ] || die "must run as root (runc, lxcfs, mounts)"
 for t in runc lxcfs jq nsenter mountpoint busybox "${CC:-cc}" pkg-config; do
 	command -v "$t" >/dev/null || die "$t is needed"
 done
 [ -x "$HOOK" ] || die "no hook binary at $HOOK (build first)"
-for n in $BENCH_ROUNDS $BENCH_START_ROUNDS $BENCH_HOOK_ROUNDS $BENCH_REPAIR_ROUNDS; do
+for n in $BENCH_ROUNDS $BENCH_START_ROUNDS $BENCH_HOOK_ROUNDS $BENCH_REPAIR_ROUNDS $BENCH_GAP_ROUNDS; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || die "rounds must be positive integers"
 done
 has_part() { [[ " $BENCH_PARTS " == *" $1 "* ]]; }
@@ -120,7 +126,70 @@ if has_part repair; then
 	bench_repair "$BENCH_REPAIR_ROUNDS" "$BENCH_REPAIR_N"
 	part_done "part 3" "$t"
 fi
+if has_part gap; then
+	t=$(date +%s)
+	bench_gap "$BENCH_GAP_ROUNDS"
+	part_done "part 4" "$t"
+fi
 BENCH_SECONDS=$(($(date +%s) - BENCH_T0))
+
+# ---- issue 11: each row next to the floor it is compared with ------------------------
+
+cmp() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { if (op == "<=") print (a <= b) ? 1 : 0; else print (a >= b) ? 1 : 0 }'; }
+
+I11_ROWS=()
+i11() { # WHAT MEASURED FLOOR TARGET OK(0/1/-)
+	local v
+	case $5 in 1) v=met ;; 0) v="**missed**" ;; *) v="" ;; esac
+	I11_ROWS+=("| $1 | $2 | $3 | $4 | $v |")
+}
+if has_part hook; then
+	for a in none false; do
+		eval "m=\${R_HPP_${a}:-} p10=\${R_HPP_${a}_P10:-} p90=\${R_HPP_${a}_P90:-} p25=\${R_HPP_${a}_P25:-} p75=\${R_HPP_${a}_P75:-} n=\${R_HPP_${a}_N:-}"
+		[ -n "$m" ] || continue
+		label="no annotation"
+		[ "$a" = false ] && label="annotation \`false\`"
+		i11 "$label: the hook process" \
+			"$(sms "$m") ms (p25..p75 $(sms "$p25")..$(sms "$p75"), p10..p90 $(sms "$p10")..$(sms "$p90"); $n rounds, paired)" \
+			"\`/bin/true\` run the same way, the same round" "<= +0.30 ms" "$(cmp "$m" "<=" 300)"
+	done
+	[ -n "${R_CG_FALSE:-}" ] && [ -n "${R_CG_FLOOR:-}" ] &&
+		i11 "instructions (callgrind): no annotation / \`false\`" "$(kilo "${R_CG_NONE:-0}") / $(kilo "$R_CG_FALSE")" \
+			"\`/bin/true\`: $(kilo "$R_CG_FLOOR")" "(none; for the record)" -
+	[ -n "${R_SC_false:-}" ] &&
+		i11 "system calls: no annotation / \`false\` / \`true\`" "$R_SC_none / $R_SC_false / $R_SC_true" \
+			"\`/bin/true\`: $R_SC_floor" "(none; for the record)" -
+fi
+if has_part start; then
+	x=$(ratio "$R_START_TRUE" "$R_START_BINDS")
+	i11 "container start, annotation true" "$(ms "$R_START_TRUE") ms median, $(awk -v d=$((R_START_TRUE - R_START_BINDS)) 'BEGIN { printf "%+.1f", d / 1000 }') ms: ${x}x" \
+		"the same files as config.json bind mounts: $(ms "$R_START_BINDS") ms" "<= 1.05x" "$(cmp "$x" "<=" 1.05)"
+fi
+if has_part repair; then
+	for n in $BENCH_REPAIR_N; do
+		eval "o=\${R_RP_OURS_$n:-}"
+		[ -n "$o" ] || continue
+		per=$(awk -v o="$o" -v n="$n" 'BEGIN { printf "%.2f", o / n / 1000 }')
+		if [ "$n" = 50 ]; then
+			i11 "repair, $n containers" "$(ms "$o") ms ($per ms a container)" "250 ms for 200 containers (1.25 ms a container)" \
+				"<= 62 ms" "$(cmp "$o" "<=" 62000)"
+		else
+			i11 "repair, $n containers" "$(ms "$o") ms ($per ms a container)" "1.25 ms a container" \
+				"<= $(awk -v n="$n" 'BEGIN { printf "%.1f", n * 1.25 }') ms" "$(cmp "$o" "<=" $((n * 1250)))"
+		fi
+	done
+	if [ ${#R_RP_MARG[@]} -ge 2 ]; then
+		last=$((${#R_RP_MARG[@]} - 1))
+		x=$(awk -v a="${R_RP_MARG[0]}" -v b="${R_RP_MARG[last]}" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "n/a" }')
+		i11 "repair: cost of an added container, first step vs last" "${R_RP_MARG[0]} then ${R_RP_MARG[last]} ms (${x}x)" \
+			"flat" "<= 1.25x" "$(cmp "$x" "<=" 1.25)"
+	fi
+fi
+if has_part gap && [ -n "${R_GAP_auto:-}" ]; then
+	i11 "repair gap: reads of the host's /proc/meminfo during $BENCH_GAP_ROUNDS remounts" \
+		"$R_GAP_auto (default order); $R_GAP_detach_first with --repair-order detach-first" "none" "0" \
+		"$([ "$R_GAP_auto" = 0 ] && echo 1 || echo 0)"
+fi
 
 # ---- verdicts ------------------------------------------------------------------
 
@@ -128,7 +197,6 @@ VERDICTS=()
 verdict() { # TARGET MEASURED OK(0/1)
 	VERDICTS+=("| $1 | $2 | $([ "$3" = 1 ] && echo met || echo "**missed**") |")
 }
-cmp() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { if (op == "<=") print (a <= b) ? 1 : 0; else print (a >= b) ? 1 : 0 }'; }
 
 if has_part start; then
 	x=$(ratio "$R_START_TRUE" "$R_START_BASE")
@@ -210,6 +278,13 @@ report() {
 			cat "$BT/out/inrunc.md"
 			echo
 		fi
+		echo "#### Paired with /bin/true"
+		echo
+		echo "Each round runs every variant once (rotated order); the difference to the /bin/true run of the same round cancels slow changes in the machine's load. p10..p90 is the spread of those differences."
+		echo
+		cat "$BT/out/hookpaired.md"
+		echo
+		[ -n "$HP_SYSCALLS" ] && echo "$HP_SYSCALLS" && echo
 		echo "#### Instructions per invocation (callgrind)"
 		echo
 		echo "Instructions executed (Ir), user space only; the worker is the forked child (\`--dump-before=fork\` splits the parent's count at the fork). \"in ld.so\" is the dynamic loader: mapping, relocating and binding the shared libraries. ${CG_NOTE:-}"
@@ -229,6 +304,20 @@ report() {
 		cat "$BT/out/scaling.md"
 		echo
 	fi
+	if has_part gap; then
+		echo "### 4. The repair's gap"
+		echo
+		echo "A container whose process reads /proc/meminfo in a tight loop (tests/meminfo-reader.c, static, real-time priority as in tests/integration/28-gapless-remount.bats); each round restarts lxcfs, waits until the reader fails on the stale layer, runs \`remount --pid PID --repair-order ORDER\` and waits until it reads lxcfs again. One container per order. ${GAP_NOTE}"
+		echo
+		cat "$BT/out/gap.md" 2>/dev/null
+		echo
+	fi
+	echo "### Issue 11: each row next to its floor, this run"
+	echo
+	echo "| what | measured | floor it is compared with | target | |"
+	echo "|---|---|---|---|---|"
+	printf '%s\n' "${I11_ROWS[@]}"
+	echo
 	echo "### Targets (issue 5)"
 	echo
 	echo "| target | measured | |"
