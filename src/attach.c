@@ -19,6 +19,7 @@
 #include "pin.h"
 #include "resolve.h"
 #include "target.h"
+#include "threadns.h"
 #include "util.h"
 
 #ifndef FUSE_SUPER_MAGIC
@@ -538,6 +539,25 @@ int repair_in_namespace(const struct repair_request *req, struct repair_result *
 	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return lxh_error_errno(err, "cannot open the root of process %d", (int)req->pid);
+	/*
+	 * The namespace and root just opened are its leader's: they are the namespace's only
+	 * while every thread is in it too (the scan chose it so; src/threadns.h).
+	 */
+	{
+		struct thread_ns_count threads;
+		struct stat st;
+
+		if (fstat(proc.mntns_fd, &st) < 0)
+			return lxh_error_errno(err, "cannot check the mount namespace of process %d", (int)req->pid);
+		rc = proc_threads_in_mntns(req->pid, &st, &threads);
+		if (rc < 0)
+			return lxh_error_set(err, -rc, "cannot check the threads of process %d", (int)req->pid);
+		if (!thread_ns_all_in(&threads))
+			return lxh_error_code(err, EXDEV,
+					      "process %d: its threads are no longer all in the mount namespace that was scanned: "
+					      "nothing changed",
+					      (int)req->pid);
+	}
 	hint.rootfd = root;
 
 	/* Never detach what cannot be replaced: after pivot_root only a detached clone can go on. */

@@ -10,9 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "log.h"
 #include "lxcfs.h"
 #include "mountinfo.h"
 #include "nsscan.h"
+#include "threadns.h"
 #include "util.h"
 
 static void dir_free(DIR **d)
@@ -278,6 +280,14 @@ struct ino_set {
 	size_t cap, n;
 };
 
+static bool ino_set_has(const struct ino_set *s, ino_t ino)
+{
+	for (size_t j = s->cap ? ino % s->cap : 0; s->cap && s->slots[j]; j = (j + 1) % s->cap)
+		if (s->slots[j] == ino)
+			return true;
+	return false;
+}
+
 static bool ino_set_add(struct ino_set *s, ino_t ino)
 {
 	if ((s->n + 1) * 2 > s->cap) {
@@ -344,28 +354,79 @@ static bool mentions_lxcfs(const char *path)
 	return false;
 }
 
+/*
+ * Can @pid stand for the namespace its leader is in (@ino)? /proc/PID/ns/mnt and
+ * /proc/PID/mountinfo are the thread-group leader's alone: a runtime part way into a
+ * container (runc 1.2+ while it runs hooks, src/threadns.h) has its leader there and its
+ * other threads elsewhere, and takes the leader back whenever it likes. Only a process
+ * whose threads all agree names the namespace, to read it and, later, to enter it.
+ * Returns: 0 when it can; -EXDEV when its threads disagree; -EAGAIN when it moved since
+ * @ino was read; another negative errno when it cannot be asked (gone, say).
+ */
+static int agreed_in(pid_t pid, ino_t ino)
+{
+	struct stat ns;
+	int rc = proc_mntns_agreed(pid, &ns);
+
+	if (rc < 0)
+		return rc;
+	return ns.st_ino == ino ? 0 : -EAGAIN;
+}
+
 static int consider(pid_t pid, const struct lxcfs_live_set *live, ino_t self_ns, struct ino_set *seen, struct ns_list *out,
 		    bool must_exist, struct lxh_error *err)
 {
 	struct ns_lxcfs_view view;
 	char path[64];
-	ino_t ino;
+	ino_t ino, after;
+	bool has_lxcfs;
 	int rc;
 
 	rc = ns_ino_of(pid, &ino);
 	if (rc < 0)
 		return must_exist ? lxh_error_set(err, -rc, "process %d", (int)pid) : 0;
-	if (ino == self_ns || !ino_set_add(seen, ino))
+	if (ino == self_ns || ino_set_has(seen, ino))
 		return 0;
-	out->scanned++;
+	/* A namespace not seen yet: only here are the threads asked, so the scan stays one stat a process. */
+	rc = agreed_in(pid, ino);
+	if (rc == -EXDEV) {
+		if (must_exist)
+			return lxh_error_code(err, EXDEV,
+					      "process %d: its threads are not all in one mount namespace (a runtime part way "
+					      "into a container, as runc 1.2+ is while it runs hooks): it stands for none; "
+					      "nothing changed",
+					      (int)pid);
+		log_debug("pid %d: its threads are not all in one mount namespace: not taken for its leader's", (int)pid);
+		return 0;
+	}
+	if (rc == -EAGAIN)
+		return must_exist ? lxh_error_code(err, EAGAIN, "process %d moved to another mount namespace while it was scanned; "
+						  "nothing changed", (int)pid)
+				  : 0;
+	if (rc < 0)
+		return must_exist ? lxh_error_set(err, -rc, "process %d", (int)pid) : 0;
+
 	if (strnprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid) < 0)
 		return -EINVAL;
-	if (!mentions_lxcfs(path))
+	memset(&view, 0, sizeof(view));
+	has_lxcfs = mentions_lxcfs(path);
+	if (has_lxcfs) {
+		rc = ns_view_from_mountinfo(path, live, &view, err);
+		if (rc < 0)
+			return must_exist ? rc : (lxh_error_clear(err), 0);
+	}
+	/*
+	 * The table read is that namespace's only if the process is still in it: otherwise it
+	 * is left unseen, for another of its processes to stand for it.
+	 */
+	if (ns_ino_of(pid, &after) < 0 || after != ino)
+		return must_exist ? lxh_error_code(err, EAGAIN, "process %d left its mount namespace while its mount table was "
+						  "read; nothing changed", (int)pid)
+				  : 0;
+	if (!ino_set_add(seen, ino))
 		return 0;
-	rc = ns_view_from_mountinfo(path, live, &view, err);
-	if (rc < 0)
-		return must_exist ? rc : (lxh_error_clear(err), 0);
-	if (!view.files)
+	out->scanned++;
+	if (!has_lxcfs || !view.files)
 		return 0;
 	{
 		struct ns_entry *items = realloc(out->items, (out->n + 1) * sizeof(*items));

@@ -75,7 +75,7 @@ int ns_view_from_mountinfo(const char *path, const struct lxcfs_live_set *live, 
 static inline bool ns_view_needs_repair(const struct ns_lxcfs_view *v) { return (v->stale | v->stacked) != 0; }
 
 struct ns_entry {
-	pid_t pid;    /* the lowest pid in the namespace */
+	pid_t pid;    /* the lowest pid in the namespace whose threads are all in it */
 	ino_t ns_ino; /* identity of the namespace */
 	struct ns_lxcfs_view view;
 };
@@ -88,9 +88,13 @@ struct ns_list {
 
 /**
  * ns_scan - every mount namespace but the caller's own (or, with @pids, only those processes'),
- * each once, keeping those with lxcfs mounts on supported targets.
+ * each once, keeping those with lxcfs mounts on supported targets. A namespace is read through
+ * a process all of whose threads are in it (/proc/PID/task/TID/ns/mnt: src/threadns.h), and its
+ * table counts only if that process is still in it after the read; a process whose threads
+ * disagree is passed over (another process stands for the namespace).
  * Returns: 0, or a negative errno with @err filled (a process vanishing mid-scan is not an error;
- * a --pid that does not exist is).
+ * a --pid that does not exist is, and so is one whose threads disagree: -EXDEV, or one that
+ * moved while it was read: -EAGAIN).
  */
 int ns_scan(const pid_t *pids, size_t n_pids, const struct lxcfs_live_set *live, struct ns_list *out,
 	    struct lxh_error *err);

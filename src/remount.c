@@ -22,6 +22,7 @@
 #include "remount.h"
 #include "runtime_state.h"
 #include "spec.h"
+#include "threadns.h"
 #include "util.h"
 #include "worker.h"
 
@@ -194,6 +195,7 @@ static void adopt(const struct rt_list *rt, const struct ns_list *ns, const stru
 	for (size_t i = 0; i < rt->n; i++) {
 		const struct rt_container *c = &rt->items[i];
 		struct lxh_error err = { 0 };
+		struct stat st;
 		int rc;
 
 		if (c->pid <= 0 || !c->bundle || ns_has_lxcfs(ns, c->pid))
@@ -204,6 +206,15 @@ static void adopt(const struct rt_list *rt, const struct ns_list *ns, const stru
 				wanted |= opt->pids[j] == c->pid;
 			if (!wanted)
 				continue;
+		}
+		/*
+		 * Its namespace is its leader's alone when its threads disagree (a runtime part way
+		 * into a container, src/threadns.h): that process names no container to mount into.
+		 */
+		if (proc_mntns_agreed(c->pid, &st) == -EXDEV) {
+			log_warn("adopt container %s (pid %d): its threads are not all in one mount namespace: left alone",
+				 c->id, (int)c->pid);
+			continue;
 		}
 		log_set_container(c->id);
 		rc = adopt_one(c, live, opt, mounted, &err);
