@@ -4,7 +4,7 @@
  * (here the thread-group leader) sits in the container's mount namespace, another
  * thread, in the runtime's namespace, starts the hook (issue 14).
  *
- *   ns-threads [--all] PID -- HOOK [ARG]...
+ *   ns-threads [--all] PID|@FILE -- HOOK [ARG]...
  *
  * The leader does unshare(CLONE_FS) then setns() into /proc/PID/ns/mnt, as runc's
  * mount source thread does (a thread sharing its fs_struct may not setns into a mount
@@ -14,6 +14,11 @@
  * the hook's parent is in the container's namespace (what a runtime without a mount
  * namespace of its own looks like). Exits with the hook's status (128 + signal if it
  * was killed), or 125 when this helper failed.
+ *
+ * With @FILE the leader first waits (up to 60 s) for FILE to hold a pid: a helper started
+ * before the container, so that its pid is lower than the container's, as runc's is. With a
+ * HOOK that only sleeps, that is a runtime held half way into a container for the namespace
+ * scan of remount and status to come across (26-threaded-scan.bats).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HELPER_FAILED 125
@@ -87,9 +93,48 @@ static void *starter(void *arg)
 	return (void *)(long)(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-int main(int argc, char **argv)
+/* @FILE: wait for it to hold a pid (written whole: rename it into place). Returns: the pid, or -1. */
+static int pid_from_file(const char *file)
+{
+	const struct timespec tick = { .tv_nsec = 50 * 1000 * 1000 };
+
+	for (int i = 0; i < 1200; i++) {
+		FILE *f = fopen(file, "re");
+		int pid = -1;
+
+		if (f) {
+			if (fscanf(f, "%d", &pid) != 1)
+				pid = -1;
+			fclose(f);
+			if (pid > 0)
+				return pid;
+		}
+		nanosleep(&tick, NULL);
+	}
+	fprintf(stderr, "ns-threads: %s: no pid after 60 s\n", file);
+	return -1;
+}
+
+/* The namespace to enter: of PID, or of the pid @FILE will hold. */
+static int open_target(const char *target)
 {
 	char path[64];
+	int pid = target[0] == '@' ? pid_from_file(target + 1) : atoi(target);
+
+	if (pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns_fd < 0) {
+		fprintf(stderr, "ns-threads: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *target;
 	pthread_t t;
 	void *ret;
 	int i = 1;
@@ -99,15 +144,16 @@ int main(int argc, char **argv)
 		i++;
 	}
 	if (argc - i < 3 || strcmp(argv[i + 1], "--") != 0) {
-		fprintf(stderr, "usage: ns-threads [--all] PID -- HOOK [ARG]...\n");
+		fprintf(stderr, "usage: ns-threads [--all] PID|@FILE -- HOOK [ARG]...\n");
 		return 2;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", atoi(argv[i]));
+	target = argv[i];
 	hook_argv = &argv[i + 2];
-	ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (target[0] != '@' && open_target(target) < 0)
+		return HELPER_FAILED;
 	home_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (ns_fd < 0 || home_fd < 0) {
-		fprintf(stderr, "ns-threads: %s: %s\n", path, strerror(errno));
+	if (home_fd < 0) {
+		fprintf(stderr, "ns-threads: /proc/self/ns/mnt: %s\n", strerror(errno));
 		return HELPER_FAILED;
 	}
 	if (pipe2(leader_ready, O_CLOEXEC) < 0 || pthread_create(&t, NULL, starter, NULL) != 0) {
@@ -115,7 +161,7 @@ int main(int argc, char **argv)
 		return HELPER_FAILED;
 	}
 	/* Only this thread moves: the starter, and the hook it forks, keep their namespace. */
-	if (enter_container_ns("leader") < 0)
+	if ((ns_fd < 0 && open_target(target) < 0) || enter_container_ns("leader") < 0)
 		close(leader_ready[1]);
 	else if (write(leader_ready[1], "r", 1) != 1)
 		fprintf(stderr, "ns-threads: %s\n", strerror(errno));
