@@ -15,12 +15,9 @@
 
 load adversarial-helpers
 
-: "${NS_THREADS_BIN:=$LXH_TOP_DIR/tests/ns-threads}"
-
 setup() {
 	adv_setup || return 1
-	[ -x "$NS_THREADS_BIN" ] ||
-		fail "NS_THREADS_BIN=$NS_THREADS_BIN is not built (make check, or make tests/ns-threads)"
+	require_ns_threads || return 1
 }
 
 teardown() {

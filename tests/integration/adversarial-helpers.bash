@@ -33,6 +33,14 @@ ADV_BOUND=30
 
 # ---- setup and teardown ---------------------------------------------------
 
+# require_ns_threads: tests/ns-threads, the runtime with one thread in a container's
+# namespace (25-threaded-runtime, 26-threaded-scan), is built.
+: "${NS_THREADS_BIN:=$LXH_TOP_DIR/tests/ns-threads}"
+require_ns_threads() {
+	[ -x "$NS_THREADS_BIN" ] ||
+		fail "NS_THREADS_BIN=$NS_THREADS_BIN is not built (make check, or make tests/ns-threads)"
+}
+
 adv_setup() {
 	lxh_setup || return 1
 	: >"$BATS_TEST_TMPDIR/adv-pids"
