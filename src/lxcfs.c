@@ -62,6 +62,7 @@ int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *er
 {
 	cleanup_mountinfo struct mountinfo mi = { 0 };
 	char wanted[PATH_MAX], skipped[PATH_MAX] = "", why[96] = "";
+	const char *first = preferred[0]; /* what statmount is asked about */
 	int best = -1, rc;
 
 	if (root) {
@@ -69,14 +70,15 @@ int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *er
 			return lxh_error_set(err, 0, "--lxcfs-root %s is not an absolute path", root);
 		if (path_clean(root, wanted, sizeof(wanted)) < 0)
 			return lxh_error_set(err, ENAMETOOLONG, "--lxcfs-root %s", root);
+		first = wanted;
 	}
 	/*
 	 * The plain case from the kernel (statmount, 6.8+): the path asked for, or the first
 	 * preferred one, is root's lxcfs, the top mount there. That is what the table below
 	 * would pick too. Anything else, or an older kernel: the whole table.
 	 */
-	if (sm_lxcfs_root(root ? wanted : preferred[0], &out->dev) == 1) {
-		strnprintf(out->path, sizeof(out->path), "%s", root ? wanted : preferred[0]);
+	if (sm_lxcfs_root(first, &out->dev) == 1) {
+		strnprintf(out->path, sizeof(out->path), "%s", first);
 		log_debug("lxcfs at %s: found by statmount", out->path);
 		return 0;
 	}

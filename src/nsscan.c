@@ -282,7 +282,9 @@ struct ino_set {
 
 static bool ino_set_has(const struct ino_set *s, ino_t ino)
 {
-	for (size_t j = s->cap ? ino % s->cap : 0; s->cap && s->slots[j]; j = (j + 1) % s->cap)
+	if (s->cap == 0)
+		return false;
+	for (size_t j = ino % s->cap; s->slots[j]; j = (j + 1) % s->cap)
 		if (s->slots[j] == ino)
 			return true;
 	return false;
