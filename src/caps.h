@@ -7,7 +7,8 @@
 
 /**
  * caps_drop - keep only the capabilities in caps.c's table, in the effective
- * and permitted sets, drop the rest from the bounding and ambient sets too.
+ * and permitted sets, empty the inheritable and ambient ones, and set no_new_privs so no
+ * exec can give any back.
  * Called before any input is read. Returns: 0, or a negative errno with @err filled.
  */
 int caps_drop(struct lxh_error *err);
