@@ -43,13 +43,15 @@ int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err
 	log_set_container(st.id);
 
 	/*
-	 * Runtimes copy every config.json annotation into the state (runc, crun; OCI runtime-spec
-	 * "State") and leave the key out when there is none: a state that carries annotations has
-	 * them all, and decides alone. On a containerd node with the hook in base_runtime_spec every
-	 * container, pause ones aside, comes here: an unannotated one must cost only this, without
-	 * reading a config.json that may not even be its own (crun 1.21-1.29 pass "/" as bundle).
+	 * The state carries the container's annotations (OCI runtime-spec "State": "If no
+	 * annotations were provided then this property MAY either be absent or an empty map";
+	 * runc and crun copy every config.json annotation), so it decides alone: with annotations,
+	 * and without any under --default off, where none means off. On a node that registers the
+	 * hook for every container (containerd's base_runtime_spec) that is every start: it must
+	 * cost only this, without reading a config.json that may not even be the container's own
+	 * (crun 1.21-1.29 pass "/" as bundle). --default on with no annotation needs the spec.
 	 */
-	state_decides = st.annotations.n > 0;
+	state_decides = st.annotations.n > 0 || opt->def == DEFAULT_OFF;
 	if (state_decides) {
 		rc = policy_decide(&st.annotations, NULL, opt->def, &decision, err);
 		if (rc < 0)

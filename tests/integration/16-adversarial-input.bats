@@ -465,7 +465,12 @@ adv_nested() {
 	jq 'del(.annotations["io.kubernetes.container.lxcfsEnable"])' "$BUNDLE/config.json" >"$BUNDLE/c.new"
 	mv "$BUNDLE/c.new" "$BUNDLE/config.json"
 	adv_set_annotation "$ENABLE" "$BATS_TEST_TMPDIR/enable"
-	adv_hook_on "$ADV_PID" "$BUNDLE" created '{}'
+	# A state without annotations says the container has none: config.json is read only
+	# under --default on.
+	adv_state "$ADV_PID" "$BUNDLE" created '{}' >"$BATS_TEST_TMPDIR/adv-state.json"
+	adv_hook <"$BATS_TEST_TMPDIR/adv-state.json"
+	adv_noop
+	adv_hook --default on <"$BATS_TEST_TMPDIR/adv-state.json"
 	adv_refused "$ENABLE" "invalid value"
 	adv_assert_ns_unchanged "$ADV_PID" bigenable
 }
@@ -523,10 +528,11 @@ adv_nested() {
 		adv_hook_str "${state%\}}, \"annotations\": $ann}"
 		adv_refused "NUL"
 	done
-	# In config.json, with the state carrying no annotation.
+	# In config.json, with the state carrying no annotation: read under --default on only.
 	sed -i "s|\"$ENABLE\": *\"true\"|\"$ENABLE\": \"true\\\\u0000\"|" "$BUNDLE/config.json"
 	grep -qF 'true\u0000' "$BUNDLE/config.json"
-	adv_hook_on "$ADV_PID" "$BUNDLE" created '{}'
+	adv_state "$ADV_PID" "$BUNDLE" created '{}' >"$BATS_TEST_TMPDIR/adv-state.json"
+	adv_hook --default on <"$BATS_TEST_TMPDIR/adv-state.json"
 	adv_refused "config.json" "NUL"
 	adv_assert_ns_unchanged "$ADV_PID" nulhand
 }
