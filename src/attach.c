@@ -18,6 +18,7 @@
 #include "nsscan.h"
 #include "pin.h"
 #include "resolve.h"
+#include "statmount.h"
 #include "target.h"
 #include "threadns.h"
 #include "util.h"
@@ -36,9 +37,12 @@ struct source {
 
 static bool is_lxcfs_fd(int fd, dev_t dev)
 {
+	struct sm_fd_mount m;
 	struct statfs sfs;
 	struct stat st;
 
+	if (sm_fd_mount(fd, &m) == 1)
+		return m.magic == FUSE_SUPER_MAGIC && m.dev == dev;
 	return fstatfs(fd, &sfs) == 0 && (unsigned long)sfs.f_type == FUSE_SUPER_MAGIC && fstat(fd, &st) == 0 &&
 	       st.st_dev == dev;
 }
@@ -194,16 +198,22 @@ static int verify(const struct attach_request *req, const struct lxfile *f, cons
 		  struct lxh_error *err)
 {
 	cleanup_close int fd = target_open_mounted(t);
+	struct sm_fd_mount m;
 	struct statfs sfs;
 	struct stat st;
 
 	if (fd < 0)
 		return lxh_error_set(err, -fd, "verify %s", f->target);
-	/* One statfs (a round trip to lxcfs) answers both questions: whose file, and read-only. */
-	if (fstatfs(fd, &sfs) < 0 || (unsigned long)sfs.f_type != FUSE_SUPER_MAGIC || fstat(fd, &st) < 0 ||
-	    st.st_dev != req->lxcfs.dev)
+	/* The kernel's own record of the mount (6.8+); else one statfs, a round trip to lxcfs. */
+	if (sm_fd_mount(fd, &m) == 0) {
+		if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
+			return lxh_error_code(err, EIO, "verify %s: the file now there is not the lxcfs file", f->target);
+		m = (struct sm_fd_mount){ .dev = st.st_dev, .magic = (unsigned long)sfs.f_type,
+					  .rdonly = sfs.f_flags & ST_RDONLY };
+	}
+	if (m.magic != FUSE_SUPER_MAGIC || m.dev != req->lxcfs.dev)
 		return lxh_error_code(err, EIO, "verify %s: the file now there is not the lxcfs file", f->target);
-	if (!(sfs.f_flags & ST_RDONLY))
+	if (!m.rdonly)
 		return lxh_error_code(err, EIO, "verify %s: the mount is not read-only", f->target);
 	return 0;
 }
@@ -386,8 +396,9 @@ enum layer_kind { LAYER_OTHER, LAYER_OURS, LAYER_DEAD, LAYER_FOREIGN };
  * What the mount now on @t is: ours (the live lxcfs), an lxcfs layer whose connection is dead,
  * one that still answers (another lxcfs: never ours to replace), or not lxcfs at all. Only a
  * layer of a device the scan saw is asked anything, here in the worker, under its deadline.
+ * The O_PATH fd of a layer that is ours or dead comes back in *@top_fd, for swap_beneath.
  */
-static enum layer_kind top_layer(const struct target *t, const struct ns_lxcfs_view *view, dev_t live)
+static enum layer_kind top_layer(const struct target *t, const struct ns_lxcfs_view *view, dev_t live, int *top_fd)
 {
 	cleanup_close int fd = -1;
 	struct statfs sfs;
@@ -399,8 +410,10 @@ static enum layer_kind top_layer(const struct target *t, const struct ns_lxcfs_v
 	    statx(AT_FDCWD, t->name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
 		return LAYER_OTHER;
 	dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
-	if (dev == live)
+	if (dev == live) {
+		*top_fd = target_open_mounted(t);
 		return LAYER_OURS;
+	}
 	for (size_t i = 0; i < view->n_devs && !seen; i++)
 		seen = view->devs[i] == dev;
 	if (!seen)
@@ -408,26 +421,26 @@ static enum layer_kind top_layer(const struct target *t, const struct ns_lxcfs_v
 	fd = target_open_mounted(t);
 	if (fd < 0)
 		return LAYER_OTHER;
-	if (fstatfs(fd, &sfs) < 0 && (errno == ENOTCONN || errno == ECONNABORTED))
+	if (fstatfs(fd, &sfs) < 0 && (errno == ENOTCONN || errno == ECONNABORTED)) {
+		*top_fd = move_fd(fd);
 		return LAYER_DEAD;
+	}
 	return LAYER_FOREIGN;
 }
 
 /*
- * Gapless: slide the fresh clone @s under the top mount of @t (MOVE_MOUNT_BENEATH, 6.5), then
- * detach that top. A reader of the target sees the stale layer (ENOTCONN), then the fresh one,
+ * Gapless: slide the fresh clone @s under the top mount of @t (@top, an O_PATH fd of it, as
+ * top_layer opened it; MOVE_MOUNT_BENEATH, 6.5), then detach that top. A reader of the target sees the stale layer (ENOTCONN), then the fresh one,
  * never the procfs/sysfs file beneath. Returns: 0 when the clone went under (and the top was
  * detached); a negative errno when the kernel lacks or refuses it here (a locked top mount, a
  * parent that is the namespace's root, propagation that would cover the clone), nothing changed
  * and @s still usable; -EBUSY with @err filled when the top could not be detached afterwards.
  */
-static int swap_beneath(const struct lxfile *f, struct source *s, const struct target *t, struct lxh_error *err)
+static int swap_beneath(const struct lxfile *f, struct source *s, const struct target *t, int top,
+			struct lxh_error *err)
 {
-	cleanup_close int top = target_open_mounted(t);
 	int rc;
 
-	if (top < 0)
-		return top;
 	if (sys_move_mount(s->tree, "", top, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH | MOVE_MOUNT_BENEATH) < 0)
 		return -errno;
 	close_fd(&s->tree);
@@ -456,14 +469,15 @@ static int repair_target(const struct repair_request *req, const struct containe
 		int rc = target_open(cfs, f, &t, err);
 
 		if (rc == -EXDEV) {
-			enum layer_kind kind = t.name ? top_layer(&t, req->view, req->lxcfs->dev) : LAYER_OTHER;
+			cleanup_close int top = -1;
+			enum layer_kind kind = t.name ? top_layer(&t, req->view, req->lxcfs->dev, &top) : LAYER_OTHER;
 
 			if (kind == LAYER_OTHER)
 				return lxh_error_set(err, 0, "%s: a mount that is not lxcfs covers it: left alone", f->target);
 			if (kind == LAYER_FOREIGN)
 				return lxh_error_set(err, 0, "%s: another lxcfs that answers covers it: left alone", f->target);
-			if (try_beneath && layers <= 1) {
-				rc = swap_beneath(f, s, &t, err);
+			if (try_beneath && layers <= 1 && top >= 0) {
+				rc = swap_beneath(f, s, &t, top, err);
 				if (rc == 0) {
 					res->detached++;
 					res->beneath |= LXF_BIT(f->id);

@@ -34,6 +34,7 @@
 #define SM_FS_TYPE 0x00000020U
 #define SM_MNT_OPTS 0x00000080U
 #define SM_FS_SUBTYPE 0x00000100U
+#define SM_MOUNT_ATTR_RDONLY 0x00000001U
 #define SM_NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t)
 
 #ifndef FUSE_SUPER_MAGIC
@@ -197,5 +198,24 @@ int sm_lxcfs_layers(int mntns_fd, dev_t dev, int **ids, size_t *n)
 		return -ENOMEM;
 	*ids = move_ptr(out);
 	*n = count;
+	return 1;
+}
+
+int sm_fd_mount(int fd, struct sm_fd_mount *out)
+{
+	union sm_buf b;
+	struct statx stx;
+
+	if (disabled)
+		return 0;
+	/* AT_STATX_DONT_SYNC: attributes as cached, no FUSE_GETATTR; the mount id is the VFS's. */
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, SM_STATX_MNT_ID_UNIQUE, &stx) < 0 ||
+	    !(stx.stx_mask & SM_STATX_MNT_ID_UNIQUE))
+		return 0;
+	if (sm_get(stx.stx_mnt_id, 0, SM_SB_BASIC | SM_MNT_BASIC, &b) < 0)
+		return 0;
+	out->dev = makedev(b.m.sb_dev_major, b.m.sb_dev_minor);
+	out->magic = (unsigned long)b.m.sb_magic;
+	out->rdonly = b.m.mnt_attr & SM_MOUNT_ATTR_RDONLY;
 	return 1;
 }

@@ -14,6 +14,7 @@
 #ifndef LXH_STATMOUNT_H
 #define LXH_STATMOUNT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -38,5 +39,20 @@ int sm_lxcfs_root(const char *path, dev_t *dev);
  * tell; -ENOMEM.
  */
 int sm_lxcfs_layers(int mntns_fd, dev_t dev, int **ids, size_t *n);
+
+/* What the mount an fd is on is made of, as sm_fd_mount tells it. */
+struct sm_fd_mount {
+	dev_t dev;            /* the superblock's device, as st_dev */
+	unsigned long magic;  /* the filesystem's magic, as statfs's f_type */
+	bool rdonly;          /* the mount (not only the filesystem) is read-only */
+};
+
+/**
+ * sm_fd_mount - the device, filesystem and read-only flag of the mount @fd (O_PATH too) is
+ * on, from the kernel's tables alone: no request reaches the filesystem. fstatfs on a FUSE
+ * file is a round trip to its daemon (25 us for lxcfs here, against 3 us for this).
+ * Returns: 1 with @out filled; 0 when this kernel cannot tell (before 6.8, sm_disable()).
+ */
+int sm_fd_mount(int fd, struct sm_fd_mount *out);
 
 #endif

@@ -168,9 +168,20 @@ stuck_runtime_fail() {
 # The worker gets stuck after it attached a file: on its verification, the first statfs
 # of meminfo (the checks before it ask about lxcfs's root). "on meminfo", not "after N":
 # other processes on the host that probe every lxcfs mount must not shift the count.
+# Only the legacy path verifies with statfs: with statmount (6.8+) the worker asks lxcfs
+# nothing after attaching (the last test of this group), so these force legacy, as a
+# kernel before 5.2 would.
 ONE_FILE=(--annotation io.kubernetes.container.lxcfsFiles=/proc/meminfo)
+VERIFY_BY_STATFS=(--hook-arg --mount-api --hook-arg legacy)
 hang_after_first_attach() {
 	fake_lxcfs_hang statfs on meminfo
+}
+
+# kernel_has_statmount: Linux 6.8 or later.
+kernel_has_statmount() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$(uname -r)"
+	((major > 6 || (major == 6 && ${minor%%[!0-9]*} >= 8)))
 }
 
 # assert_undone: the hook killed and abandoned its stuck worker, found the mount it had
@@ -187,7 +198,7 @@ assert_undone() {
 @test "stuck after attaching: the undo detaches what is there; --on-missing ignore starts the container with no lxcfs mount" {
 	start_fake_lxcfs --memtotal 4242
 	hang_after_first_attach
-	stuck_bundle stuck-undo "${ONE_FILE[@]}" --hook-arg --on-missing --hook-arg ignore
+	stuck_bundle stuck-undo "${ONE_FILE[@]}" "${VERIFY_BY_STATFS[@]}" --hook-arg --on-missing --hook-arg ignore
 	timed container_run_d runc
 	cat "$BUNDLE/hook.log" || true
 	assert_returned
@@ -201,13 +212,34 @@ assert_undone() {
 @test "stuck after attaching, --on-missing fail: the container is refused and nothing is left mounted" {
 	start_fake_lxcfs --memtotal 4242
 	hang_after_first_attach
-	stuck_bundle stuck-undo-fail "${ONE_FILE[@]}" --hook-arg --on-missing --hook-arg fail
+	stuck_bundle stuck-undo-fail "${ONE_FILE[@]}" "${VERIFY_BY_STATFS[@]}" --hook-arg --on-missing --hook-arg fail
 	timed container_run_d runc
 	cat "$BUNDLE/hook.log" || true
 	assert_returned
 	grep -E 'statfs .* held' "$FAKE_LXCFS_LOG" || fail "the worker was never held on a statfs"
 	assert_undone
 	assert_refused "$status" "$output$(cat "$BUNDLE/runtime.err")" 'deadline|--timeout'
+	assert_host_untouched
+}
+
+@test "statfs held after attaching, new mount API: the worker verifies with statmount and is never held" {
+	local pid
+	start_fake_lxcfs --memtotal 4242
+	hang_after_first_attach
+	stuck_bundle stuck-verify-statmount "${ONE_FILE[@]}" --hook-arg --on-missing --hook-arg fail
+	timed container_run_d runc
+	cat "$BUNDLE/hook.log" || true
+	assert_returned
+	if ! kernel_has_statmount; then
+		# Before 6.8 verification is a statfs: held, then undone, as in the tests above.
+		assert_undone
+		assert_host_untouched
+		return
+	fi
+	[ "$status" -eq 0 ] || fail "runc run failed: the worker was held"
+	! grep -E 'statfs .* held' "$FAKE_LXCFS_LOG" || fail "a statfs reached the fake lxcfs and was held"
+	pid=$(container_pid "$CID")
+	assert_lxcfs_mounts_are "$pid" /proc/meminfo
 	assert_host_untouched
 }
 

@@ -3,13 +3,17 @@
  * test-statmount.c - the statmount answers against the mount table: "/" and a missing path
  * are not lxcfs; the lxcfs layers of our own namespace are those mountinfo lists (none for
  * a device nothing is mounted from, and those of any fuse.lxcfs mount the machine has);
- * sm_disable() makes every answer "cannot tell". Needs Linux 6.11 for the layers (and
+ * sm_fd_mount agrees with fstat, fstatfs and statvfs on "/" and /proc; sm_disable() makes
+ * every answer "cannot tell". Needs Linux 6.11 for the layers (and
  * CAP_SYS_ADMIN for listmount on a namespace id); what the kernel cannot tell is skipped.
  */
 #include "config.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -26,6 +30,28 @@ static size_t mountinfo_lxcfs_layers(const struct mountinfo *mi, dev_t dev)
 	for (size_t i = 0; i < mi->n; i++)
 		n += mi->entries[i].dev == dev && strcmp(mi->entries[i].fstype, LXCFS_FSTYPE) == 0;
 	return n;
+}
+
+/* sm_fd_mount of @path against the calls that ask the filesystem. */
+static void fd_mount_agrees(const char *path)
+{
+	cleanup_close int fd = open(path, O_PATH | O_CLOEXEC);
+	struct sm_fd_mount m;
+	struct statfs sfs;
+	struct statvfs svfs;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0 || fstatvfs(fd, &svfs) < 0) {
+		ok(false, "%s: cannot stat it", path);
+		return;
+	}
+	if (sm_fd_mount(fd, &m) != 1) {
+		diag("this kernel (before 6.8) cannot tell: %s skipped", path);
+		ok(true, "skipped");
+		return;
+	}
+	ok(m.dev == st.st_dev && m.magic == (unsigned long)sfs.f_type && m.rdonly == !!(svfs.f_flag & ST_RDONLY),
+	   "%s: device, magic and read-only as fstat and statfs tell them", path);
 }
 
 int main(void)
@@ -72,7 +98,16 @@ int main(void)
 		}
 	}
 
+	fd_mount_agrees("/");
+	fd_mount_agrees("/proc/meminfo");
+
 	sm_disable();
+	{
+		cleanup_close int fd = open("/", O_PATH | O_CLOEXEC);
+		struct sm_fd_mount m;
+
+		is_int(sm_fd_mount(fd, &m), 0, "disabled: sm_fd_mount cannot tell");
+	}
 	is_int(sm_lxcfs_layers(ns, makedev(4095, 1048575), &ids, &n), 0, "disabled: cannot tell");
 	is_int(sm_lxcfs_root("/", &dev), 0, "disabled: not lxcfs");
 	return done_testing();
