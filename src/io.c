@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,8 +24,12 @@ int64_t now_ms(void)
 {
 	struct timespec ts;
 
-	/* CLOCK_MONOTONIC cannot fail with a valid pointer; no error path needed. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/*
+	 * CLOCK_MONOTONIC cannot fail with a valid pointer; no error path needed. A system call,
+	 * not the vDSO: every hook process reads the clock once or a few times, and the vDSO's
+	 * first call faults in its code and data pages (53 us against 25 us here, issue 11).
+	 */
+	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 

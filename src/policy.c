@@ -167,6 +167,18 @@ static const char *lookup(const struct kv_list *state_ann, const struct kv_list 
 	return v;
 }
 
+/* @out's reason: @head then @tail, cut to fit. */
+static void reason_set(struct policy_decision *out, const char *head, const char *tail)
+{
+	size_t nh = strlen(head), nt = strlen(tail), room = sizeof(out->reason) - 1;
+
+	nh = nh < room ? nh : room;
+	nt = nt < room - nh ? nt : room - nh;
+	memcpy(out->reason, head, nh);
+	memcpy(out->reason + nh, tail, nt);
+	out->reason[nh + nt] = '\0';
+}
+
 int policy_decide(const struct kv_list *state_ann, const struct kv_list *spec_ann, enum default_mode def,
 		  struct policy_decision *out, struct lxh_error *err)
 {
@@ -182,12 +194,11 @@ int policy_decide(const struct kv_list *state_ann, const struct kv_list *spec_an
 					     "annotation " ANNOTATION_ENABLE
 					     " has invalid value \"%s\" (expected true or false)",
 					     quote(enable, strlen(enable), quoted));
-		snprintf(out->reason, sizeof(out->reason), "annotation " ANNOTATION_ENABLE "=%s",
-			 quote(enable, strlen(enable), quoted));
+		/* Concatenated, not printf'd: this runs on every container start (issue 11). */
+		reason_set(out, "annotation " ANNOTATION_ENABLE "=", quote(enable, strlen(enable), quoted));
 	} else {
 		out->enabled = def == DEFAULT_ON;
-		snprintf(out->reason, sizeof(out->reason), "no " ANNOTATION_ENABLE " annotation, --default %s",
-			 out->enabled ? "on" : "off");
+		reason_set(out, "no " ANNOTATION_ENABLE " annotation, --default ", out->enabled ? "on" : "off");
 	}
 	/* Disabled: lxcfsFiles has no effect, so a bad one must not fail the container. */
 	if (!out->enabled)
