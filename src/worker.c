@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "kernel.h"
 #include "log.h"
 #include "util.h"
 #include "worker.h"
@@ -60,23 +61,34 @@ static int above_stdio(int fd)
 	return moved;
 }
 
-/* Wait for @pid until @until_ms; SIGKILL it first when @kill_first. Never blocks past @until_ms. */
+/*
+ * Wait for @pid until @until_ms; SIGKILL it first when @kill_first. Never blocks past @until_ms.
+ * The worker's pipes close before it has finished exiting, so the first waitpid often finds it
+ * still running: its pidfd (5.3) says the moment it is done, where a fixed sleep cost every
+ * annotated start 2 ms. Without one, short sleeps.
+ */
 static int reap(pid_t pid, bool kill_first, int64_t until_ms)
 {
+	cleanup_close int pidfd = sys_pidfd_open(pid, 0);
 	int status = 0;
 
 	if (kill_first)
 		kill(pid, SIGKILL);
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
+		int64_t left;
 
 		if (r == pid)
 			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
 		if (r < 0 && errno != EINTR)
 			return -ECHILD;
-		if (now_ms() >= until_ms)
+		left = until_ms - now_ms();
+		if (left <= 0)
 			break;
-		nanosleep(&(struct timespec){ .tv_nsec = 2 * 1000 * 1000 }, NULL);
+		if (pidfd >= 0)
+			poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, (int)left);
+		else
+			nanosleep(&(struct timespec){ .tv_nsec = 200 * 1000 }, NULL);
 	}
 	if (!kill_first)
 		kill(pid, SIGKILL);
