@@ -234,7 +234,7 @@ int attach_in_worker(const struct attach_request *req, struct attach_result *res
 	}
 
 	/* 1. Host side: lxcfs must answer, and each source must be its file. */
-	lxcfs_root = lxcfs_open_root(&req->lxcfs, err);
+	lxcfs_root = lxcfs_open_root(&req->lxcfs, false, err);
 	if (lxcfs_root < 0) {
 		res->lxcfs_unavailable = true;
 		rc = lxcfs_root;

@@ -122,14 +122,21 @@ int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *er
 	return 0;
 }
 
-int lxcfs_open_root(const struct lxcfs_mount *m, struct lxh_error *err)
+int lxcfs_open_root(const struct lxcfs_mount *m, bool ask_lxcfs, struct lxh_error *err)
 {
 	cleanup_close int fd = open(m->path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct sm_fd_mount sm;
 	struct statfs sfs;
 	struct stat st;
 
 	if (fd < 0)
 		return lxh_error_errno(err, "cannot open lxcfs at %s", m->path);
+	/* Which mount, from the kernel alone (6.8+): the caller's next lookups are the liveness check. */
+	if (!ask_lxcfs && sm_fd_mount(fd, &sm) == 1) {
+		if (sm.magic != FUSE_SUPER_MAGIC || sm.dev != m->dev)
+			return lxh_error_code(err, ENOENT, "%s is not the lxcfs mount listed in the mount table", m->path);
+		return move_fd(fd);
+	}
 	if (fstatfs(fd, &sfs) < 0)
 		return lxh_error_errno(err, "lxcfs at %s is not answering", m->path);
 	if (fstat(fd, &st) < 0)
@@ -213,7 +220,7 @@ struct probe_msg {
 static void probe_child(void *arg, int fd)
 {
 	struct probe_msg m = { 0 };
-	int rootfd = lxcfs_open_root(arg, &m.error);
+	int rootfd = lxcfs_open_root(arg, true, &m.error);
 
 	m.rc = rootfd < 0 ? rootfd : 0;
 	if (rootfd >= 0)

@@ -30,10 +30,13 @@ int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *er
 
 /**
  * lxcfs_open_root - open @m's mount point and check it is that lxcfs (FUSE magic, same device).
- * Touches the FUSE daemon: call it only where a deadline guards the caller.
+ * With @ask_lxcfs, or on kernels before 6.8, by a statfs that also proves lxcfs answers;
+ * without, from the kernel's mount table alone, for callers whose next step asks lxcfs anyway
+ * (a lookup of each file: one round trip fewer on every annotated start).
+ * May touch the FUSE daemon: call it only where a deadline guards the caller.
  * Returns: an O_PATH fd, or a negative errno with @err filled (-ENOTCONN: lxcfs not answering).
  */
-int lxcfs_open_root(const struct lxcfs_mount *m, struct lxh_error *err);
+int lxcfs_open_root(const struct lxcfs_mount *m, bool ask_lxcfs, struct lxh_error *err);
 
 /**
  * lxcfs_open_source - open @source ("proc/meminfo") beneath @rootfd, no symlinks, no mount crossing,

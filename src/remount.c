@@ -72,7 +72,7 @@ static void repair_child(void *arg, int fd)
 		m.rc = lxh_error_errno(&m.error, "cannot open the own mount namespace");
 		goto end;
 	}
-	root = lxcfs_open_root(job->lxcfs, &m.error);
+	root = lxcfs_open_root(job->lxcfs, true, &m.error);
 	if (root < 0) {
 		m.rc = root;
 		goto end;
