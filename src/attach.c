@@ -9,7 +9,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
 #include "attach.h"
@@ -38,13 +37,8 @@ struct source {
 static bool is_lxcfs_fd(int fd, dev_t dev)
 {
 	struct sm_fd_mount m;
-	struct statfs sfs;
-	struct stat st;
 
-	if (sm_fd_mount(fd, &m) == 1)
-		return m.magic == FUSE_SUPER_MAGIC && m.dev == dev;
-	return fstatfs(fd, &sfs) == 0 && (unsigned long)sfs.f_type == FUSE_SUPER_MAGIC && fstat(fd, &st) == 0 &&
-	       st.st_dev == dev;
+	return fd_mount_describe(fd, &m) == 0 && m.magic == FUSE_SUPER_MAGIC && m.dev == dev;
 }
 
 /* Remount the mount now on @t read-only, by a path relative to its parent (works after pivot too). */
@@ -199,19 +193,11 @@ static int verify(const struct attach_request *req, const struct lxfile *f, cons
 {
 	cleanup_close int fd = target_open_mounted(t);
 	struct sm_fd_mount m;
-	struct statfs sfs;
-	struct stat st;
 
 	if (fd < 0)
 		return lxh_error_set(err, -fd, "verify %s", f->target);
 	/* The kernel's own record of the mount (6.8+); else one statfs, a round trip to lxcfs. */
-	if (sm_fd_mount(fd, &m) == 0) {
-		if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
-			return lxh_error_code(err, EIO, "verify %s: the file now there is not the lxcfs file", f->target);
-		m = (struct sm_fd_mount){ .dev = st.st_dev, .magic = (unsigned long)sfs.f_type,
-					  .rdonly = sfs.f_flags & ST_RDONLY };
-	}
-	if (m.magic != FUSE_SUPER_MAGIC || m.dev != req->lxcfs.dev)
+	if (fd_mount_describe(fd, &m) < 0 || m.magic != FUSE_SUPER_MAGIC || m.dev != req->lxcfs.dev)
 		return lxh_error_code(err, EIO, "verify %s: the file now there is not the lxcfs file", f->target);
 	if (!m.rdonly)
 		return lxh_error_code(err, EIO, "verify %s: the mount is not read-only", f->target);
@@ -430,8 +416,8 @@ static enum layer_kind top_layer(const struct target *t, const struct ns_lxcfs_v
 
 /*
  * Gapless: slide the fresh clone @s under the top mount of @t (@top, an O_PATH fd of it, as
- * top_layer opened it; MOVE_MOUNT_BENEATH, 6.5), then detach that top. A reader of the target sees the stale layer (ENOTCONN), then the fresh one,
- * never the procfs/sysfs file beneath. Returns: 0 when the clone went under (and the top was
+ * top_layer opened it; MOVE_MOUNT_BENEATH, 6.5), then detach that top. A reader of the target
+ * sees the stale layer (ENOTCONN), then the fresh one, never the procfs/sysfs file beneath. Returns: 0 when the clone went under (and the top was
  * detached); a negative errno when the kernel lacks or refuses it here (a locked top mount, a
  * parent that is the namespace's root, propagation that would cover the clone), nothing changed
  * and @s still usable; -EBUSY with @err filled when the top could not be detached afterwards.

@@ -131,8 +131,12 @@ int lxcfs_open_root(const struct lxcfs_mount *m, bool ask_lxcfs, struct lxh_erro
 
 	if (fd < 0)
 		return lxh_error_errno(err, "cannot open lxcfs at %s", m->path);
-	/* Which mount, from the kernel alone (6.8+): the caller's next lookups are the liveness check. */
-	if (!ask_lxcfs && sm_fd_mount(fd, &sm) == 1) {
+	/* Which mount, from the kernel alone where it can tell: the caller's lookups prove liveness. */
+	if (!ask_lxcfs) {
+		int rc = fd_mount_describe(fd, &sm);
+
+		if (rc < 0)
+			return lxh_error_set(err, -rc, "lxcfs at %s is not answering", m->path);
 		if (sm.magic != FUSE_SUPER_MAGIC || sm.dev != m->dev)
 			return lxh_error_code(err, ENOENT, "%s is not the lxcfs mount listed in the mount table", m->path);
 		return move_fd(fd);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -100,8 +102,12 @@ static int sm_get(uint64_t id, uint64_t ns_id, uint64_t want, union sm_buf *b)
 {
 	struct sm_req req = { .size = SM_REQ_SIZE_VER1, .mnt_id = id, .param = want, .mnt_ns_id = ns_id };
 
-	if (syscall(__NR_statmount, &req, b, sizeof(b->bytes), 0) < 0)
+	if (syscall(__NR_statmount, &req, b, sizeof(b->bytes), 0) < 0) {
+		/* Before 6.8 (or valgrind): every later call would fail the same way. */
+		if (errno == ENOSYS)
+			disabled = true;
 		return -1;
+	}
 	/* The subtype came after statmount: a kernel that does not fill it cannot tell "lxcfs". */
 	if ((b->m.mask & want) != want) {
 		errno = EOPNOTSUPP;
@@ -218,4 +224,18 @@ int sm_fd_mount(int fd, struct sm_fd_mount *out)
 	out->magic = (unsigned long)b.m.sb_magic;
 	out->rdonly = b.m.mnt_attr & SM_MOUNT_ATTR_RDONLY;
 	return 1;
+}
+
+int fd_mount_describe(int fd, struct sm_fd_mount *out)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (sm_fd_mount(fd, out) == 1)
+		return 0;
+	if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	*out = (struct sm_fd_mount){ .dev = st.st_dev, .magic = (unsigned long)sfs.f_type,
+				     .rdonly = sfs.f_flags & ST_RDONLY };
+	return 0;
 }

@@ -55,4 +55,11 @@ struct sm_fd_mount {
  */
 int sm_fd_mount(int fd, struct sm_fd_mount *out);
 
+/**
+ * fd_mount_describe - sm_fd_mount where the kernel can tell; else fstatfs and fstat, which
+ * ask the filesystem (a FUSE round trip: call it under a deadline).
+ * Returns: 0 with @out filled, or a negative errno (-ENOTCONN: a FUSE daemon that is gone).
+ */
+int fd_mount_describe(int fd, struct sm_fd_mount *out);
+
 #endif

@@ -4,7 +4,7 @@
  * are not lxcfs; the lxcfs layers of our own namespace are those mountinfo lists (none for
  * a device nothing is mounted from, and those of any fuse.lxcfs mount the machine has);
  * sm_fd_mount agrees with fstat, fstatfs and statvfs on "/" and /proc; sm_disable() makes
- * every answer "cannot tell". Needs Linux 6.11 for the layers (and
+ * every answer "cannot tell", and fd_mount_describe then asks the filesystem. Needs Linux 6.11 for the layers (and
  * CAP_SYS_ADMIN for listmount on a namespace id); what the kernel cannot tell is skipped.
  */
 #include "config.h"
@@ -106,7 +106,13 @@ int main(void)
 		cleanup_close int fd = open("/", O_PATH | O_CLOEXEC);
 		struct sm_fd_mount m;
 
+		struct statfs sfs;
+		struct stat st;
+
 		is_int(sm_fd_mount(fd, &m), 0, "disabled: sm_fd_mount cannot tell");
+		ok(fd_mount_describe(fd, &m) == 0 && fstat(fd, &st) == 0 && fstatfs(fd, &sfs) == 0 && m.dev == st.st_dev &&
+			   m.magic == (unsigned long)sfs.f_type,
+		   "disabled: fd_mount_describe asks the filesystem instead, and agrees");
 	}
 	is_int(sm_lxcfs_layers(ns, makedev(4095, 1048575), &ids, &n), 0, "disabled: cannot tell");
 	is_int(sm_lxcfs_root("/", &dev), 0, "disabled: not lxcfs");
