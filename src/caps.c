@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "caps.h"
 #include "log.h"
@@ -41,7 +43,7 @@ static void cap_free_ptr(cap_t *c)
 }
 #define cleanup_cap __attribute__((cleanup(cap_free_ptr)))
 
-/* A caller without all of them: keep those of them it has, nothing else. */
+/* A caller without all of them (rare: a rootless runtime): keep those of them it has, nothing else. */
 static void keep_needed_of_held(void)
 {
 	cleanup_cap cap_t cur = cap_get_proc();
@@ -61,12 +63,33 @@ static void keep_needed_of_held(void)
 	cap_set_proc(cur);
 }
 
+/* The needed set as the kernel's two 32-bit words. */
+static void needed_words(struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3])
+{
+	memset(data, 0, sizeof(*data) * _LINUX_CAPABILITY_U32S_3);
+	for (size_t i = 0; i < ARRAY_SIZE(needed); i++) {
+		data[CAP_TO_INDEX(needed[i])].effective |= CAP_TO_MASK(needed[i]);
+		data[CAP_TO_INDEX(needed[i])].permitted |= CAP_TO_MASK(needed[i]);
+	}
+}
+
+/*
+ * The needed set, effective and permitted; inheritable empty, which empties the ambient
+ * set too (the kernel keeps there only what is both permitted and inheritable, cap_capset(),
+ * Linux 4.3+). The system call itself, not libcap's cap_init(): that is a malloc, and the
+ * process's first malloc costs more than the rest of the unannotated path (issue 11).
+ */
+static int set_needed(void)
+{
+	struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	needed_words(data);
+	return (int)syscall(SYS_capset, &head, data);
+}
+
 int caps_drop(struct lxh_error *err)
 {
-	cleanup_cap cap_t caps = cap_init();
-
-	if (!caps)
-		return lxh_error_errno(err, "cannot allocate a capability set");
 	/*
 	 * No exec from here on may give back what the capset below takes away: not a setuid
 	 * or file-capability binary, not root's exec rule (pP' = bounding set), which the
@@ -77,15 +100,7 @@ int caps_drop(struct lxh_error *err)
 	 */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return lxh_error_errno(err, "cannot set no_new_privs");
-	/*
-	 * Inheritable empty (cap_init): that empties the ambient set too, the kernel keeping
-	 * there only what is both permitted and inheritable (cap_capset(), Linux 4.3+), so no
-	 * cap_reset_ambient.
-	 */
-	if (cap_set_flag(caps, CAP_EFFECTIVE, (int)ARRAY_SIZE(needed), needed, CAP_SET) < 0 ||
-	    cap_set_flag(caps, CAP_PERMITTED, (int)ARRAY_SIZE(needed), needed, CAP_SET) < 0)
-		return lxh_error_errno(err, "cannot build the capability set");
-	if (cap_set_proc(caps) < 0) {
+	if (set_needed() < 0) {
 		/* Not privileged enough to hold them all; the mount step will say what failed. */
 		log_debug("cannot set capabilities: %s", strerror(errno));
 		keep_needed_of_held();

@@ -24,7 +24,9 @@ int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err
 {
 	cleanup_state struct oci_state st = { 0 };
 	cleanup_spec struct oci_spec spec = { 0 };
-	cleanup_free char *buf = NULL, *rootfs = NULL;
+	cleanup_free char *heap_buf = NULL, *rootfs = NULL;
+	/* A state of common size is read here and parsed into @st: no malloc before the decision. */
+	char stack_buf[16384], *buf;
 	struct policy_decision decision;
 	bool state_decides;
 	struct inject_request inj = { 0 };
@@ -32,7 +34,8 @@ int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err
 	size_t len;
 	int rc;
 
-	rc = read_fd_bounded(state_fd, "state on stdin", OCI_STATE_MAX_BYTES, opt->deadline_ms, &buf, &len, err);
+	rc = read_fd_bounded_into(state_fd, "state on stdin", OCI_STATE_MAX_BYTES, opt->deadline_ms, stack_buf,
+				  sizeof(stack_buf), &buf, &len, &heap_buf, err);
 	if (rc < 0)
 		return rc;
 	if (len == 0)
@@ -51,7 +54,7 @@ int hook_run(const struct hook_options *opt, int state_fd, struct lxh_error *err
 	 * cost only this, without reading a config.json that may not even be the container's own
 	 * (crun 1.21-1.29 pass "/" as bundle). --default on with no annotation needs the spec.
 	 */
-	state_decides = st.annotations.n > 0 || opt->def == DEFAULT_OFF;
+	state_decides = st.n_annotations > 0 || opt->def == DEFAULT_OFF;
 	if (state_decides) {
 		rc = policy_decide(&st.annotations, NULL, opt->def, &decision, err);
 		if (rc < 0)

@@ -46,7 +46,6 @@ static int handle(int64_t start_ms, struct lxh_error *err)
 {
 	__attribute__((cleanup(request_cleanup))) struct nri_request req = { 0 };
 	struct inject_request inj = { 0 };
-	struct kv_list none = { 0 };
 	struct policy_decision d;
 	enum default_mode def = DEFAULT_OFF;
 	cleanup_free char *buf = NULL;
@@ -74,7 +73,7 @@ static int handle(int64_t start_ms, struct lxh_error *err)
 		log_debug("NRI %s of %s: nothing to do", req.state, nri_request_is_sandbox(&req) ? "a sandbox" : "a container");
 		return 0;
 	}
-	rc = policy_decide(&none, &req.annotations, def, &d, err);
+	rc = policy_decide(NULL, &req.annotations, def, &d, err);
 	if (rc < 0)
 		return rc;
 	if (!d.enabled) {

@@ -63,16 +63,19 @@ static int wait_readable(int fd, int64_t deadline_ms)
 	}
 }
 
-int read_fd_bounded(int fd, const char *what, size_t max, int64_t deadline_ms, char **buf, size_t *len,
-		    struct lxh_error *err)
+int read_fd_bounded_into(int fd, const char *what, size_t max, int64_t deadline_ms, char *first, size_t first_size,
+			 char **buf, size_t *len, char **heap, struct lxh_error *err)
 {
-	cleanup_free char *data = NULL;
+	cleanup_free char *grown_data = NULL;
 	/* Room for one byte past the limit: reading it is how we know the limit was passed. */
 	size_t limit = max < SIZE_MAX - 1 ? max + 1 : SIZE_MAX - 1;
-	size_t cap = 0, used = 0;
+	/* One byte of @first kept for the NUL. */
+	char *data = first_size ? first : NULL;
+	size_t cap = first_size ? first_size - 1 : 0, used = 0;
 
 	*buf = NULL;
 	*len = 0;
+	*heap = NULL;
 	/* poll() skips negative fds: it would sit out the whole deadline. */
 	if (fd < 0)
 		return lxh_error_set(err, EBADF, "cannot read %s", what);
@@ -86,10 +89,12 @@ int read_fd_bounded(int fd, const char *what, size_t max, int64_t deadline_ms, c
 
 			if (want > limit || want < cap)
 				want = limit;
-			grown = realloc(data, want + 1);
+			grown = realloc(grown_data, want + 1);
 			if (!grown)
 				return lxh_error_set(err, ENOMEM, "cannot read %s", what);
-			data = grown;
+			if (!grown_data && used)
+				memcpy(grown, data, used); /* leaving @first for the heap */
+			data = grown_data = grown;
 			cap = want;
 		}
 
@@ -114,9 +119,18 @@ int read_fd_bounded(int fd, const char *what, size_t max, int64_t deadline_ms, c
 			return lxh_error_code(err, EFBIG, "%s is larger than the %zu bytes allowed", what, max);
 	}
 	data[used] = '\0';
-	*buf = move_ptr(data);
+	*buf = data;
 	*len = used;
+	*heap = move_ptr(grown_data);
 	return 0;
+}
+
+int read_fd_bounded(int fd, const char *what, size_t max, int64_t deadline_ms, char **buf, size_t *len,
+		    struct lxh_error *err)
+{
+	char *heap;
+
+	return read_fd_bounded_into(fd, what, max, deadline_ms, NULL, 0, buf, len, &heap, err);
 }
 
 int json_precheck(const char *buf, size_t len, const char *what, unsigned max_depth, struct lxh_error *err)

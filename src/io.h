@@ -22,6 +22,15 @@ int read_fd_bounded(int fd, const char *what, size_t max, int64_t deadline_ms, c
 		    struct lxh_error *err);
 
 /**
+ * read_fd_bounded_into - read_fd_bounded() into @first while the input is shorter than
+ * @first_size - 1 bytes (the NUL, and one byte of room to see the end), so a small input
+ * costs no malloc; past it, into the heap.
+ * Returns: as read_fd_bounded(); *buf is @first or *heap, and the caller frees *heap.
+ */
+int read_fd_bounded_into(int fd, const char *what, size_t max, int64_t deadline_ms, char *first, size_t first_size,
+			 char **buf, size_t *len, char **heap, struct lxh_error *err);
+
+/**
  * json_precheck - reject JSON that yajl's tree would accept but we must not:
  * nesting deeper than @max_depth (at most JSON_MAX_DEPTH; the tree is freed recursively),
  * objects or arrays of JSON_MAX_MEMBERS or more members, and strings holding an escaped

@@ -51,6 +51,16 @@ static inline yajl_val json_get(yajl_val obj, const char *key, yajl_type type)
 /* Missing and JSON null both mean "not given", as they do for the runtimes' Go decoders. */
 static inline bool json_absent(yajl_val v) { return v == NULL || YAJL_IS_NULL(v); }
 
+/* yajl's message goes on to quote the input over more lines: keep only its own first line, printable. */
+static inline const char *json_error_line(char *msg)
+{
+	msg[strcspn(msg, "\n")] = '\0';
+	for (char *p = msg; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			*p = '?';
+	return msg[0] ? msg : "unknown error";
+}
+
 /**
  * json_parse_object - pre-check and parse @buf (not necessarily NUL-terminated)
  * into a tree whose top level is an object.
@@ -79,12 +89,7 @@ static inline int json_parse_object(const char *buf, size_t len, const char *wha
 
 	tree = yajl_tree_parse(text, errbuf, sizeof(errbuf));
 	if (!tree) {
-		/* yajl's message goes on to quote the input over more lines: keep only its own first line. */
-		errbuf[strcspn(errbuf, "\n")] = '\0';
-		for (char *p = errbuf; *p; p++)
-			if (*p < 0x20 || *p >= 0x7f)
-				*p = '?';
-		return lxh_error_set(err, 0, "%s: invalid JSON: %s", what, errbuf[0] ? errbuf : "unknown error");
+		return lxh_error_set(err, 0, "%s: invalid JSON: %s", what, json_error_line(errbuf));
 	}
 	if (!YAJL_IS_OBJECT(tree)) {
 		yajl_tree_free(tree);

@@ -158,13 +158,11 @@ static lxfile_mask default_mask(void)
 }
 
 /* The state's annotations first: runtimes copy config.json's there, and the state is what this run is about. */
-static const char *lookup(const struct kv_list *state_ann, const struct kv_list *spec_ann, const char *key)
+static const char *lookup(const char *from_state, const struct kv_list *spec_ann, const char *key)
 {
-	const char *v = state_ann ? kv_list_get(state_ann, key) : NULL;
-
-	if (!v && spec_ann)
-		v = kv_list_get(spec_ann, key);
-	return v;
+	if (!from_state && spec_ann)
+		return kv_list_get(spec_ann, key);
+	return from_state;
 }
 
 /* @out's reason: @head then @tail, cut to fit. */
@@ -179,11 +177,11 @@ static void reason_set(struct policy_decision *out, const char *head, const char
 	out->reason[nh + nt] = '\0';
 }
 
-int policy_decide(const struct kv_list *state_ann, const struct kv_list *spec_ann, enum default_mode def,
+int policy_decide(const struct lxcfs_annotations *state_ann, const struct kv_list *spec_ann, enum default_mode def,
 		  struct policy_decision *out, struct lxh_error *err)
 {
-	const char *enable = lookup(state_ann, spec_ann, ANNOTATION_ENABLE);
-	const char *files = lookup(state_ann, spec_ann, ANNOTATION_FILES);
+	const char *enable = lookup(state_ann ? state_ann->enable : NULL, spec_ann, ANNOTATION_ENABLE);
+	const char *files = lookup(state_ann ? state_ann->files : NULL, spec_ann, ANNOTATION_FILES);
 
 	memset(out, 0, sizeof(*out));
 	if (enable) {

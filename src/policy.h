@@ -47,6 +47,12 @@ typedef unsigned lxfile_mask; /* bit (1u << id) */
 
 enum default_mode { DEFAULT_OFF = 0, DEFAULT_ON };
 
+/* Our two annotations as one source gives them: each NULL when absent. */
+struct lxcfs_annotations {
+	const char *enable; /* ANNOTATION_ENABLE */
+	const char *files;  /* ANNOTATION_FILES */
+};
+
 /* true/false, case-insensitive, also 1/0, yes/no, on/off. Returns: 0, or -EINVAL. */
 int policy_parse_bool(const char *value, bool *out);
 
@@ -61,13 +67,13 @@ struct policy_decision {
 };
 
 /**
- * policy_decide - decide from the annotations of the state (first) and of
- * config.json (when the state has none), else from @def.
+ * policy_decide - decide from the annotations of the state (first; NULL: none) and of
+ * config.json (when the state has none; NULL: none), else from @def.
  * An invalid enable value or lxcfsFiles is an error naming the annotation and the value
  * (the value shortened for the message). lxcfsFiles alone does not enable.
  * Returns: 0, or -EINVAL with @err filled.
  */
-int policy_decide(const struct kv_list *state_ann, const struct kv_list *spec_ann, enum default_mode def,
+int policy_decide(const struct lxcfs_annotations *state_ann, const struct kv_list *spec_ann, enum default_mode def,
 		  struct policy_decision *out, struct lxh_error *err);
 
 #endif

@@ -145,7 +145,6 @@ static int adopt_one(const struct rt_container *c, const struct lxcfs_mount *liv
 		     unsigned *mounted, struct lxh_error *err)
 {
 	struct oci_spec spec = { 0 };
-	struct kv_list none = { 0 };
 	struct policy_decision d;
 	struct inject_request inj = { 0 };
 	cleanup_free char *rootfs = NULL;
@@ -156,7 +155,7 @@ static int adopt_one(const struct rt_container *c, const struct lxcfs_mount *liv
 	rc = oci_spec_load(c->bundle, &spec, err);
 	if (rc < 0)
 		goto out;
-	rc = policy_decide(&none, &spec.annotations, DEFAULT_OFF, &d, err);
+	rc = policy_decide(NULL, &spec.annotations, DEFAULT_OFF, &d, err);
 	if (rc < 0 || !d.enabled)
 		goto out;
 	plan_build(&d, spec.mount_dests, spec.n_mounts, &plan);

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct lxh_error err = { 0 };
-	struct kv_list state = { 0 }, spec = { 0 };
+	struct kv_list spec = { 0 };
 	struct policy_decision d;
 	char *buf = malloc(size + 2);
 	const char *enable, *files;
@@ -41,8 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 
 	/* The state's annotations, then the same values from config.json only. */
-	if (kv_list_add(&state, ANNOTATION_ENABLE, enable) == 0 && kv_list_add(&state, ANNOTATION_FILES, files) == 0 &&
-	    policy_decide(&state, NULL, DEFAULT_OFF, &d, &err) == 0) {
+	if (policy_decide(&(struct lxcfs_annotations){ enable, files }, NULL, DEFAULT_OFF, &d, &err) == 0) {
 		static char dest[] = "/proc/meminfo";
 		char *dests[] = { dest };
 		struct plan p;
@@ -55,7 +54,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (kv_list_add(&spec, ANNOTATION_FILES, files) == 0)
 		(void)policy_decide(NULL, &spec, DEFAULT_ON, &d, &err);
-	kv_list_free(&state);
 	kv_list_free(&spec);
 	free(buf);
 	return 0;

@@ -19,12 +19,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Touch what the hook reads next, so ASan sees every string it would use. */
 		size_t n = strlen(st.id) + strlen(st.status) + strlen(st.bundle) + (st.root ? strlen(st.root) : 0);
 
-		for (size_t i = 0; i < st.annotations.n; i++)
-			n += strlen(st.annotations.items[i].key) + strlen(st.annotations.items[i].value);
-		(void)kv_list_get(&st.annotations, "io.kubernetes.container.lxcfsEnable");
+		n += (st.annotations.enable ? strlen(st.annotations.enable) : 0) +
+		     (st.annotations.files ? strlen(st.annotations.files) : 0);
 		(void)n;
 		oci_state_free(&st);
-	} else if (st.id || st.status || st.bundle || st.root || st.annotations.n) {
+	} else if (st.id || st.status || st.bundle || st.root || st.n_annotations || st.annotations.enable || st.annotations.files) {
 		__builtin_trap(); /* a failed parse must leave nothing behind */
 	}
 	return 0;

@@ -108,6 +108,40 @@ static void test_read_basic(void)
 	is_int(ret, -EBADF, "a closed fd fails at once: %s", err.msg);
 }
 
+/* The hook's stdin: into the caller's buffer while it fits, the heap past it, the limit the same. */
+static void test_read_into(void)
+{
+	struct lxh_error err = { 0 };
+	char first[8], *buf, *heap;
+	size_t len;
+	int fd, ret;
+
+	fd = data_fd("123456", 6);
+	ret = read_fd_bounded_into(fd, "input", 100, -1, first, sizeof(first), &buf, &len, &heap, &err);
+	ok(ret == 0 && buf == first && heap == NULL && len == 6 && strcmp(buf, "123456") == 0,
+	   "an input that fits (with its NUL and room to see the end) stays in the caller's buffer");
+	free(heap);
+	close(fd);
+
+	fd = data_fd("12345678abcdefghijklmnop", 24);
+	ret = read_fd_bounded_into(fd, "input", 100, -1, first, sizeof(first), &buf, &len, &heap, &err);
+	ok(ret == 0 && heap && buf == heap && len == 24 && strcmp(buf, "12345678abcdefghijklmnop") == 0,
+	   "one byte more moves it to the heap, what was read first kept");
+	free(heap);
+	close(fd);
+
+	fd = data_fd("12345678abcdefghijklmnop", 24);
+	ret = read_fd_bounded_into(fd, "input", 20, -1, first, sizeof(first), &buf, &len, &heap, &err);
+	ok(ret == -EFBIG && heap == NULL && buf == NULL && strstr(err.msg, "20 bytes"),
+	   "the limit holds past the caller's buffer, nothing left allocated: %s", err.msg);
+	close(fd);
+
+	fd = data_fd("1234", 4);
+	ret = read_fd_bounded_into(fd, "input", 3, -1, first, sizeof(first), &buf, &len, &heap, &err);
+	ok(ret == -EFBIG && heap == NULL, "and within it: %s", err.msg);
+	close(fd);
+}
+
 static void test_read_timeout(void)
 {
 	struct lxh_error err = { 0 };
@@ -272,6 +306,7 @@ int main(void)
 {
 	test_now_ms();
 	test_read_basic();
+	test_read_into();
 	test_read_timeout();
 	test_read_eintr(false);
 	test_read_eintr(true);

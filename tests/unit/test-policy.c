@@ -265,14 +265,13 @@ static void test_decide(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(decide_cases); i++) {
 		const struct decide_case *c = &decide_cases[i];
-		struct kv_list st = { 0 }, sp = { 0 };
+		struct lxcfs_annotations st = { c->state.enable, c->state.files };
+		struct kv_list sp = { 0 };
 		struct policy_decision d;
 		struct lxh_error err = { 0 };
 		int ret;
 
-		add(&st, "unrelated", "x");
-		add(&st, ANNOTATION_ENABLE, c->state.enable);
-		add(&st, ANNOTATION_FILES, c->state.files);
+		add(&sp, "unrelated", "x");
 		add(&sp, ANNOTATION_ENABLE, c->spec.enable);
 		add(&sp, ANNOTATION_FILES, c->spec.files);
 		ret = policy_decide(&st, &sp, c->def, &d, &err);
@@ -283,7 +282,6 @@ static void test_decide(void)
 				   d.files == c->files && strstr(d.reason, c->expect),
 			   "decide: %s -> %s, files %#x%s (%s)", c->what, c->enabled ? "on" : "off", c->files,
 			   c->explicit_files ? " explicit" : "", ret ? err.msg : d.reason);
-		kv_list_free(&st);
 		kv_list_free(&sp);
 	}
 

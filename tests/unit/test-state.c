@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "policy.h"
 #include "state.h"
 #include "tap.h"
 #include "util.h"
@@ -15,6 +16,11 @@
 static int parse(const char *json, struct oci_state *st, struct lxh_error *err)
 {
 	return oci_state_parse(json, strlen(json), st, err);
+}
+
+static bool in_store(const struct oci_state *st, const char *p)
+{
+	return p && p >= st->store && p < st->store + sizeof(st->store);
 }
 
 static void test_runc(void)
@@ -32,10 +38,14 @@ static void test_runc(void)
 	is_int(st.pid, 48213, "pid");
 	is_str(st.bundle, "/run/containers/storage/overlay-containers/5b0e4e1d1c2a/userdata", "bundle");
 	ok(st.root == NULL, "no root: runc does not send one");
-	is_int((long long)st.annotations.n, 4, "four annotations");
-	is_str(kv_list_get(&st.annotations, "io.kubernetes.container.lxcfsEnable"), "true", "the lxcfs annotation");
+	is_int((long long)st.n_annotations, 4, "four annotations");
+	is_str(st.annotations.enable, "true", "the lxcfs annotation");
+	ok(st.annotations.files == NULL, "no files annotation");
+	ok(in_store(&st, st.id) && in_store(&st, st.status) && in_store(&st, st.bundle) &&
+		   in_store(&st, st.annotations.enable) && st.mem.spilled == NULL,
+	   "a common state is parsed without the heap: every string in the state's own buffer");
 	oci_state_free(&st);
-	ok(st.id == NULL && st.annotations.n == 0, "oci_state_free resets the struct");
+	ok(st.id == NULL && st.n_annotations == 0 && st.annotations.enable == NULL, "oci_state_free resets the struct");
 	oci_state_free(&st); /* twice is harmless */
 }
 
@@ -52,7 +62,7 @@ static void test_crun(void)
 	is_str(st.status, "created", "status");
 	is_int(st.pid, 1207, "pid");
 	is_str(st.root, "rootfs", "root is kept as written");
-	is_str(kv_list_get(&st.annotations, "io.kubernetes.container.lxcfsFiles"), "/proc/meminfo, /proc/cpuinfo",
+	is_str(st.annotations.files, "/proc/meminfo, /proc/cpuinfo",
 	       "the files annotation");
 	oci_state_free(&st);
 }
@@ -72,19 +82,43 @@ static void test_valid_variants(void)
 	ret = parse("{\"id\":\"a\",\"status\":\"running\",\"pid\":2147483647,\"bundle\":\"/b\",\"annotations\":{},"
 		    "\"root\":null,\"extra\":[1,{\"x\":2}]}",
 		    &st, &err);
-	ok(ret == 0 && st.pid == 2147483647 && st.annotations.n == 0 && st.root == NULL,
+	ok(ret == 0 && st.pid == 2147483647 && st.n_annotations == 0 && st.root == NULL,
 	   "pid INT_MAX, empty annotations, null root and unknown keys are accepted%s%s", ret ? ": " : "", err.msg);
 	oci_state_free(&st);
 	ret = parse("{\"id\":\"a\",\"status\":\"created\",\"pid\":7,\"bundle\":\"/b\",\"annotations\":null}", &st, &err);
-	ok(ret == 0 && st.annotations.n == 0, "null annotations mean none");
+	ok(ret == 0 && st.n_annotations == 0, "null annotations mean none");
 	oci_state_free(&st);
 
 	/* Go's encoding/json keeps the last of two equal keys; so do we, so the hook sees what runc saw. */
 	ret = parse("{\"id\":\"a\",\"status\":\"created\",\"pid\":7,\"bundle\":\"/b\",\"annotations\":"
-		    "{\"k\":\"first\",\"other\":\"x\",\"k\":\"last\"}}",
+		    "{\"" ANNOTATION_ENABLE "\":\"first\",\"other\":\"x\",\"" ANNOTATION_ENABLE "\":\"last\"}}",
 		    &st, &err);
 	ok(ret == 0, "duplicate annotation keys parse");
-	is_str(kv_list_get(&st.annotations, "k"), "last", "the last duplicate annotation wins");
+	is_str(st.annotations.enable, "last", "the last duplicate annotation wins");
+	is_int((long long)st.n_annotations, 3, "every annotation is counted, duplicates too");
+	oci_state_free(&st);
+
+	/* yajl's tree, which this parser replaced, read the first of two equal top-level keys. */
+	ret = parse("{\"id\":\"first\",\"status\":\"created\",\"pid\":7,\"bundle\":\"/b\",\"id\":\"second\","
+		    "\"pid\":\"x\",\"annotations\":{\"" ANNOTATION_FILES "\":\"/proc/meminfo\"},"
+		    "\"annotations\":{\"" ANNOTATION_ENABLE "\":\"true\",\"bad\":1}}",
+		    &st, &err);
+	ok(ret == 0 && strcmp(st.id, "first") == 0 && st.pid == 7, "of two equal top-level keys the first counts%s%s",
+	   ret ? ": " : "", err.msg);
+	ok(st.annotations.enable == NULL && st.annotations.files && st.n_annotations == 1,
+	   "  the second \"annotations\" too, unread");
+	oci_state_free(&st);
+
+	/* Escapes are decoded; values nested anywhere else are skipped, not mistaken for ours. */
+	ret = parse("{\"extra\":{\"annotations\":{\"" ANNOTATION_ENABLE "\":\"true\"},\"id\":\"no\"},"
+		    "\"id\":\"a\\u0062\\\"c\",\"status\":\"created\",\"pid\":-0,\"bundle\":\"/b\"}",
+		    &st, &err);
+	ok(ret != 0 && strstr(err.msg, "\"pid\""), "pid -0 is 0: refused while created (%s)", err.msg);
+	ret = parse("{\"extra\":{\"annotations\":{\"" ANNOTATION_ENABLE "\":\"true\"},\"id\":\"no\"},"
+		    "\"id\":\"a\\u0062\\\"c\",\"status\":\"created\",\"pid\":7,\"bundle\":\"/b\"}",
+		    &st, &err);
+	ok(ret == 0 && strcmp(st.id, "ab\"c") == 0 && st.annotations.enable == NULL && st.n_annotations == 0,
+	   "escapes decoded, nested look-alikes ignored%s%s", ret ? ": " : "", err.msg);
 	oci_state_free(&st);
 
 	/* Not NUL-terminated: only @len bytes count. */
@@ -157,6 +191,10 @@ static const struct bad_case bad[] = {
 	{ "{\"id\":\"a\"," VALID_REST ",\"annotations\":{\"nested\":{\"a\":\"b\"}}}", "\"nested\"",
 	  "an annotation with an object value" },
 	{ "{\"id\":\"a\"," VALID_REST ",\"annotations\":{\"n\":null}}", "\"n\"", "an annotation with a null value" },
+	{ "{\"id\":7,\"id\":\"a\"," VALID_REST "}", "\"id\"", "\"id\" twice, the first a number" },
+	{ "{\"id\":\"a\"," VALID_REST ",\"annotations\":{\"\":1}}", "\"annotations\".\"\"", "an empty key with a bad value" },
+	{ "{\"id\":\"a\"," VALID_REST ",\"annotations\":{\"one\":1,\"ok\":\"x\",\"two\":[]}}", "\"two\"",
+	  "two bad annotations: the last is named, as before" },
 	{ "{\"id\":\"a\"," VALID_REST ",\"annotations\":{\"io.kubernetes.container.lxcfsEnable\":\"tr\\u0000ue\"}}",
 	  "\\u0000", "\\u0000 in an annotation value" },
 	{ "{\"id\":\"a\\u0000b\"," VALID_REST "}", "\\u0000", "\\u0000 in the id" },
@@ -173,7 +211,8 @@ static void test_bad(void)
 
 		ok(ret == -EINVAL && strncmp(err.msg, "state: ", 7) == 0 && strstr(err.msg, bad[i].expect),
 		   "refused: %s (%d, %s)", bad[i].what, ret, err.msg);
-		ok(st.id == NULL && st.status == NULL && st.bundle == NULL && st.annotations.n == 0,
+		ok(st.id == NULL && st.status == NULL && st.bundle == NULL && st.n_annotations == 0 &&
+			   st.annotations.enable == NULL && st.mem.spilled == NULL,
 		   "  and nothing is left allocated");
 	}
 }
@@ -253,6 +292,30 @@ static void test_too_large(void)
 	free(data);
 }
 
+/* Past the state's own buffer the heap takes over, and oci_state_free gives it back (valgrind checks). */
+static void test_spill(void)
+{
+	struct lxh_error err = { 0 };
+	struct oci_state st;
+	size_t cap = 64u << 10, n;
+	char *json = malloc(cap);
+	int ret;
+
+	n = (size_t)sprintf(json, "{\"id\":\"a\"," VALID_REST ",\"annotations\":{");
+	for (int i = 0; i < 300; i++)
+		n += (size_t)sprintf(json + n, "\"k%d\":\"v\\u00e9\\\"%0100d\",", i, i);
+	n += (size_t)sprintf(json + n, "\"" ANNOTATION_FILES "\":\"%0*d\\t\"}}", 5000, 0);
+	ret = oci_state_parse(json, n, &st, &err);
+	ok(ret == 0 && st.n_annotations == 301, "a 40 KB state with escaped values parses%s%s", ret ? ": " : "",
+	   err.msg);
+	ok(st.mem.spilled != NULL && st.annotations.files && strlen(st.annotations.files) == 5001 &&
+		   !in_store(&st, st.annotations.files),
+	   "  what did not fit in the state's buffer is on the heap");
+	oci_state_free(&st);
+	ok(st.mem.spilled == NULL && st.annotations.files == NULL, "  and oci_state_free gives it back");
+	free(json);
+}
+
 int main(void)
 {
 	test_runc();
@@ -261,5 +324,6 @@ int main(void)
 	test_bad();
 	test_hostile();
 	test_too_large();
+	test_spill();
 	return done_testing();
 }
