@@ -63,16 +63,6 @@ static void keep_needed_of_held(void)
 	cap_set_proc(cur);
 }
 
-/* The needed set as the kernel's two 32-bit words. */
-static void needed_words(struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3])
-{
-	memset(data, 0, sizeof(*data) * _LINUX_CAPABILITY_U32S_3);
-	for (size_t i = 0; i < ARRAY_SIZE(needed); i++) {
-		data[CAP_TO_INDEX(needed[i])].effective |= CAP_TO_MASK(needed[i]);
-		data[CAP_TO_INDEX(needed[i])].permitted |= CAP_TO_MASK(needed[i]);
-	}
-}
-
 /*
  * The needed set, effective and permitted; inheritable empty, which empties the ambient
  * set too (the kernel keeps there only what is both permitted and inheritable, cap_capset(),
@@ -84,7 +74,11 @@ static int set_needed(void)
 	struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 
-	needed_words(data);
+	memset(data, 0, sizeof(data));
+	for (size_t i = 0; i < ARRAY_SIZE(needed); i++) {
+		data[CAP_TO_INDEX(needed[i])].effective |= CAP_TO_MASK(needed[i]);
+		data[CAP_TO_INDEX(needed[i])].permitted |= CAP_TO_MASK(needed[i]);
+	}
 	return (int)syscall(SYS_capset, &head, data);
 }
 
