@@ -168,7 +168,6 @@ static int attach_one(const struct attach_request *req, const struct container_f
 		if (sys_move_mount(s->tree, "", t->fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 			return lxh_error_errno(err, "move_mount %s/%s on %s", req->lxcfs.path, f->source, f->target);
 		close_fd(&s->tree);
-		s->tree = -1;
 		if (kernel_features()->mount_setattr)
 			return 0;
 	} else if ((rc = attach_legacy(req, cfs, f, t, err)) < 0) {
@@ -544,15 +543,14 @@ int repair_in_namespace(const struct repair_request *req, struct repair_result *
 	 * while every thread is in it too (the scan chose it so; src/threadns.h).
 	 */
 	{
-		struct thread_ns_count threads;
 		struct stat st;
 
 		if (fstat(proc.mntns_fd, &st) < 0)
 			return lxh_error_errno(err, "cannot check the mount namespace of process %d", (int)req->pid);
-		rc = proc_threads_in_mntns(req->pid, &st, &threads);
+		rc = proc_threads_all_in_mntns(req->pid, &st);
 		if (rc < 0)
 			return lxh_error_set(err, -rc, "cannot check the threads of process %d", (int)req->pid);
-		if (!thread_ns_all_in(&threads))
+		if (rc == 0)
 			return lxh_error_code(err, EXDEV,
 					      "process %d: its threads are no longer all in the mount namespace that was scanned: "
 					      "nothing changed",

@@ -71,7 +71,6 @@ static int same_ns(int fd, const char *path, struct ns_id *cache, bool *same)
 int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 {
 	unsigned long long start_before = 0, start_after = 0;
-	struct thread_ns_count threads;
 	struct stat ns;
 	char path[64];
 	bool same = false;
@@ -126,7 +125,7 @@ int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 	 * keeps one thread in the container's namespace while hooks run, and when that thread
 	 * is the leader, /proc/PPID/ns/mnt names the container's (src/threadns.h).
 	 */
-	if (proc_threads_in_mntns(getppid(), &ns, &threads) == 0 && thread_ns_all_in(&threads))
+	if (proc_threads_all_in_mntns(getppid(), &ns) == 1)
 		return lxh_error_set(err, 0,
 				     "process %d shares the mount namespace of the hook's parent (the runtime): the "
 				     "container has no mount namespace of its own; refusing",
@@ -138,14 +137,12 @@ int proc_pin(pid_t pid, struct pinned_proc *p, struct lxh_error *err)
 	 * checked above, is the runtime's: on a normal host that is the host's too.
 	 * PID 1 is judged by all of its threads as well (an init may be a runtime).
 	 */
-	rc = proc_threads_in_mntns(1, &ns, &threads);
-	if (rc == -EACCES || rc == -EPERM) {
+	rc = proc_threads_all_in_mntns(1, &ns);
+	if (rc == -EACCES || rc == -EPERM)
 		log_debug("cannot read PID 1's mount namespace (%s): compared with the hook's own only", strerror(-rc));
-		threads = (struct thread_ns_count){ 0 };
-	} else if (rc < 0) {
+	else if (rc < 0)
 		return lxh_error_set(err, -rc, "cannot compare mount namespaces");
-	}
-	if (thread_ns_all_in(&threads))
+	if (rc == 1)
 		return lxh_error_set(err, 0, "process %d is in the host's mount namespace: refusing", (int)pid);
 	return 0;
 }
@@ -154,5 +151,4 @@ void proc_pin_release(struct pinned_proc *p)
 {
 	close_fd(&p->pidfd);
 	close_fd(&p->mntns_fd);
-	p->pidfd = p->mntns_fd = -1;
 }

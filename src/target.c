@@ -107,7 +107,6 @@ void container_fs_close(struct container_fs *cfs)
 	close_fd(&cfs->rootfd);
 	close_fd(&cfs->procfd);
 	close_fd(&cfs->sysfd);
-	cfs->rootfd = cfs->procfd = cfs->sysfd = -1;
 }
 
 int target_open(const struct container_fs *cfs, const struct lxfile *f, struct target *t, struct lxh_error *err)
@@ -173,5 +172,4 @@ void target_close(struct target *t)
 {
 	close_fd(&t->parentfd);
 	close_fd(&t->fd);
-	t->parentfd = t->fd = -1;
 }

@@ -14,12 +14,14 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static inline void free_ptr(void *p) { free(*(void **)p); }
+/* Closes and forgets: a later cleanup of the same variable must not close a reused number. */
 static inline void close_fd(int *fd)
 {
 	if (*fd >= 0) {
 		int saved = errno; /* a cleanup must not clobber the errno being reported */
 		close(*fd);
 		errno = saved;
+		*fd = -1;
 	}
 }
 static inline void fclose_file(FILE **f)

@@ -183,7 +183,6 @@ int worker_run(worker_fn fn, void *arg, size_t msg_size, worker_msg_fn on_msg, v
 				forward_log(log_r);
 			else {
 				close_fd(&log_r);
-				log_r = -1;
 			}
 		}
 		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
