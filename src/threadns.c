@@ -16,14 +16,13 @@ static void dir_close(DIR **d)
 		closedir(*d);
 }
 
-int proc_threads_in_mntns(pid_t pid, const struct stat *ns, struct thread_ns_count *count)
+int proc_threads_all_in_mntns(pid_t pid, const struct stat *ns)
 {
 	__attribute__((cleanup(dir_close))) DIR *d = NULL;
 	char path[64];
 	struct dirent *de;
-	int first_error = 0;
+	bool seen_in = false;
 
-	*count = (struct thread_ns_count){ 0 };
 	if (strnprintf(path, sizeof(path), "/proc/%d/task", (int)pid) < 0)
 		return -EINVAL;
 	d = opendir(path);
@@ -38,27 +37,20 @@ int proc_threads_in_mntns(pid_t pid, const struct stat *ns, struct thread_ns_cou
 		if (strnprintf(path, sizeof(path), "/proc/%d/task/%.16s/ns/mnt", (int)pid, de->d_name) < 0)
 			return -EINVAL;
 		if (stat(path, &st) < 0) {
-			/* ENOENT: the thread exited since readdir; anything else is remembered. */
-			if (errno != ENOENT && !first_error)
-				first_error = -errno;
-			continue;
+			/* Gone since readdir: not a thread any more. Anything else settles it. */
+			if (errno == ENOENT || errno == ESRCH)
+				continue;
+			return seen_in ? 0 : -errno;
 		}
-		if (st.st_dev == ns->st_dev && st.st_ino == ns->st_ino)
-			count->in++;
-		else
-			count->out++;
+		if (st.st_dev != ns->st_dev || st.st_ino != ns->st_ino)
+			return 0;
+		seen_in = true;
 	}
-	if (count->in + count->out == 0)
-		return first_error ? first_error : -ESRCH;
-	/* A thread whose namespace could not be read may be anywhere: not "all in". */
-	if (first_error)
-		count->out++;
-	return 0;
+	return seen_in ? 1 : -ESRCH;
 }
 
 int proc_mntns_agreed(pid_t pid, struct stat *ns)
 {
-	struct thread_ns_count c;
 	char path[64];
 	int rc;
 
@@ -66,8 +58,8 @@ int proc_mntns_agreed(pid_t pid, struct stat *ns)
 		return -EINVAL;
 	if (stat(path, ns) < 0)
 		return -errno;
-	rc = proc_threads_in_mntns(pid, ns, &c);
+	rc = proc_threads_all_in_mntns(pid, ns);
 	if (rc < 0)
 		return rc;
-	return c.out ? -EXDEV : 0;
+	return rc ? 0 : -EXDEV;
 }

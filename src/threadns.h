@@ -16,22 +16,15 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-/* How many of a process's threads are in one mount namespace, and how many elsewhere. */
-struct thread_ns_count {
-	unsigned in;
-	unsigned out;
-};
-
 /**
- * proc_threads_in_mntns - count the threads of @pid in the mount namespace @ns (a stat
- * of an ns file) and elsewhere. A thread that exits while it is read is not counted.
- * Returns: 0 (at least one thread counted), or a negative errno: the thread list or
- * every thread's namespace was unreadable (-EACCES, -EPERM), or the process is gone.
+ * proc_threads_all_in_mntns - are all threads of @pid in the mount namespace @ns (a stat
+ * of an ns file)? Stops at the first thread that settles it: one elsewhere, or one whose
+ * namespace cannot be read once another was seen in @ns (it may be anywhere). A thread
+ * that exits while it is read is not counted.
+ * Returns: 1 (all in), 0 (not all in), or a negative errno: the thread list or the
+ * first thread's namespace was unreadable (-EACCES, -EPERM), or the process is gone.
  */
-int proc_threads_in_mntns(pid_t pid, const struct stat *ns, struct thread_ns_count *count);
-
-/* True when @pid has threads and every one of them is in @ns (a stat of an ns file). */
-static inline bool thread_ns_all_in(const struct thread_ns_count *c) { return c->in > 0 && c->out == 0; }
+int proc_threads_all_in_mntns(pid_t pid, const struct stat *ns);
 
 /**
  * proc_mntns_agreed - the mount namespace every thread of @pid is in.

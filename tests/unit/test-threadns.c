@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 /* A second thread: optionally in a mount namespace of its own, then parked until told. */
 struct parked {
 	bool own_ns;
+	pid_t tid;
 	int entered; /* 0 waiting, 1 in place, -errno failed */
 	bool release;
 	bool created;
@@ -41,6 +43,7 @@ static void *park(void *arg)
 	if (p->own_ns && (unshare(CLONE_FS) < 0 || unshare(CLONE_NEWNS) < 0))
 		rc = -errno;
 	pthread_mutex_lock(&p->lock);
+	p->tid = (pid_t)syscall(SYS_gettid);
 	p->entered = rc < 0 ? rc : 1;
 	pthread_cond_broadcast(&p->cond);
 	while (!p->release)
@@ -167,8 +170,8 @@ static void test_scan(void)
 
 int main(void)
 {
-	struct thread_ns_count c;
-	struct stat self, st;
+	struct stat self, st, elsewhere;
+	char path[64];
 	struct parked p;
 	pthread_t t;
 	int rc;
@@ -176,20 +179,17 @@ int main(void)
 	if (stat("/proc/self/ns/mnt", &self) < 0)
 		skip_all("no /proc/self/ns/mnt");
 
-	is_int(proc_threads_in_mntns(getpid(), &self, &c), 0, "one thread: read");
-	ok(c.in == 1 && c.out == 0 && thread_ns_all_in(&c), "one thread: in 1, out 0 (got %u, %u)", c.in, c.out);
+	is_int(proc_threads_all_in_mntns(getpid(), &self), 1, "one thread: all in");
 	is_int(proc_mntns_agreed(getpid(), &st), 0, "one thread: agreed");
 	ok(st.st_ino == self.st_ino, "one thread: the agreed namespace is /proc/self/ns/mnt");
 
 	if (start_parked(&p, &t, false) < 0)
 		skip_all("cannot start a thread");
-	is_int(proc_threads_in_mntns(getpid(), &self, &c), 0, "two threads, one namespace: read");
-	ok(c.in == 2 && c.out == 0 && thread_ns_all_in(&c), "two threads, one namespace: in 2, out 0 (got %u, %u)",
-	   c.in, c.out);
+	is_int(proc_threads_all_in_mntns(getpid(), &self), 1, "two threads, one namespace: all in");
 	is_int(proc_mntns_agreed(getpid(), &st), 0, "two threads, one namespace: agreed");
 	stop_parked(&p, t);
 
-	ok(proc_threads_in_mntns(999999999, &self, &c) < 0, "a pid that does not exist: an error");
+	is_int(proc_threads_all_in_mntns(999999999, &self), -ENOENT, "all in? a pid that does not exist: -ENOENT");
 	is_int(proc_mntns_agreed(999999999, &st), -ENOENT, "a pid that does not exist: -ENOENT");
 
 	rc = start_parked(&p, &t, true);
@@ -199,9 +199,10 @@ int main(void)
 		stop_parked(&p, t);
 		return done_testing();
 	}
-	is_int(proc_threads_in_mntns(getpid(), &self, &c), 0, "a thread elsewhere: read");
-	ok(c.in == 1 && c.out == 1 && !thread_ns_all_in(&c), "a thread elsewhere: in 1, out 1 (got %u, %u)", c.in,
-	   c.out);
+	is_int(proc_threads_all_in_mntns(getpid(), &self), 0, "a thread elsewhere: not all in");
+	snprintf(path, sizeof(path), "/proc/self/task/%d/ns/mnt", (int)p.tid);
+	ok(stat(path, &elsewhere) == 0, "the other thread's namespace can be read: %s", path);
+	is_int(proc_threads_all_in_mntns(getpid(), &elsewhere), 0, "the other thread's namespace: not all in either");
 	is_int(proc_mntns_agreed(getpid(), &st), -EXDEV, "a thread elsewhere: the process names no namespace");
 	/* The leader's namespace is what /proc/PID/ns/mnt shows: judged alone, it would say "all in". */
 	ok(st.st_ino == self.st_ino, "a thread elsewhere: /proc/PID/ns/mnt still shows the leader's");
