@@ -213,9 +213,6 @@ pid_t lxcfs_daemon_pid(const struct lxcfs_mount *m)
 	return found;
 }
 
-/* How long one check that lxcfs answers may take. */
-#define PROBE_TIMEOUT_MS 1000
-
 struct probe_msg {
 	int rc;
 	struct lxh_error error;
@@ -241,7 +238,7 @@ static void probe_msg(const void *msg, void *ctx)
 int lxcfs_probe(const struct lxcfs_mount *m, int64_t deadline_ms, struct lxh_error *err)
 {
 	struct probe_msg res = { .rc = -EIO };
-	int64_t until = now_ms() + PROBE_TIMEOUT_MS;
+	int64_t until = now_ms() + LXCFS_PROBE_MS;
 	int rc = worker_run(probe_child, (void *)m, sizeof(res), probe_msg, &res, until < deadline_ms ? until : deadline_ms);
 
 	if (rc == -ETIMEDOUT)

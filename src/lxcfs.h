@@ -62,6 +62,9 @@ static inline bool lxcfs_live_has(const struct lxcfs_live_set *s, dev_t dev)
 	return false;
 }
 
+/* How long one check that lxcfs answers may take: a live one answers in microseconds. */
+#define LXCFS_PROBE_MS 1000
+
 /**
  * lxcfs_probe - does lxcfs at @m answer? Asked from a killable child under a one-second
  * bound, never past the run's @deadline_ms, so a hung lxcfs cannot hang the caller.

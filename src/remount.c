@@ -29,7 +29,12 @@
 
 /* ---- the repair worker ---- */
 
-enum { MSG_NS = 1, MSG_END };
+/*
+ * MSG_LIVE / MSG_NOT_LIVE: the worker's first message, once it has asked the live lxcfs for
+ * its root (the check that it answers); then one MSG_NS a namespace, or one MSG_END when
+ * the work could not start.
+ */
+enum { MSG_NS = 1, MSG_END, MSG_LIVE, MSG_NOT_LIVE };
 
 struct repair_msg {
 	int type;
@@ -43,6 +48,9 @@ struct repair_job {
 	const struct ns_list *list;
 	const struct lxcfs_mount *lxcfs;
 	/* parent side */
+	int64_t deadline_ms; /* the run's, once lxcfs answered */
+	int live;            /* 0 not known yet, 1 answered, -1 did not (live_error says why) */
+	struct lxh_error live_error;
 	size_t done;
 	struct repair_msg *results;
 };
@@ -60,21 +68,25 @@ static void source_fds_close(struct source_fds *s)
 static void repair_child(void *arg, int fd)
 {
 	struct repair_job *job = arg;
-	struct repair_msg m = { .type = MSG_NS };
-	cleanup_close int host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	struct repair_msg m = { 0 };
+	cleanup_close int host_ns = -1;
 	cleanup_close int root = -1;
 	__attribute__((cleanup(source_fds_close))) struct source_fds src;
 	lxfile_mask files = 0;
 
 	for (int id = 0; id < LXF_COUNT; id++)
 		src.fd[id] = -1;
+	/* First the check that lxcfs answers: the parent bounds it by LXCFS_PROBE_MS, not the run's deadline. */
+	root = lxcfs_open_root(job->lxcfs, true, &m.error);
+	m.type = root < 0 ? MSG_NOT_LIVE : MSG_LIVE;
+	m.rc = root < 0 ? root : 0;
+	worker_send(fd, &m, sizeof(m));
+	if (root < 0)
+		return;
+	memset(&m, 0, sizeof(m));
+	host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (host_ns < 0) {
 		m.rc = lxh_error_errno(&m.error, "cannot open the own mount namespace");
-		goto end;
-	}
-	root = lxcfs_open_root(job->lxcfs, true, &m.error);
-	if (root < 0) {
-		m.rc = root;
 		goto end;
 	}
 	for (size_t i = 0; i < job->list->n; i++)
@@ -105,12 +117,17 @@ end:
 	worker_send(fd, &m, sizeof(m));
 }
 
-static void repair_msg_in(const void *msg, void *ctx)
+static int64_t repair_msg_in(const void *msg, void *ctx)
 {
 	const struct repair_msg *m = msg;
 	struct repair_job *job = ctx;
 
-	if (m->type == MSG_NS && m->index < job->list->n) {
+	if (m->type == MSG_LIVE) {
+		job->live = 1;
+	} else if (m->type == MSG_NOT_LIVE) {
+		job->live = -1;
+		job->live_error = m->error;
+	} else if (m->type == MSG_NS && m->index < job->list->n) {
 		job->results[m->index] = *m;
 		job->done++;
 	} else if (m->type == MSG_END) {
@@ -119,6 +136,7 @@ static void repair_msg_in(const void *msg, void *ctx)
 			if (job->results[i].type == 0)
 				job->results[i] = *m;
 	}
+	return job->deadline_ms;
 }
 
 static unsigned popcount(lxfile_mask m)
@@ -254,6 +272,7 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 	struct repair_job job = { 0 };
 	unsigned repaired = 0, containers = 0, failed = 0, adopted = 0, adopted_mounts = 0;
 	unsigned beneath = 0, detach_first = 0;
+	bool probe_in_repair;
 	struct timespec t0, t1;
 	int rc;
 
@@ -262,10 +281,20 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 		kernel_force_legacy_mount();
 	if (opt->detach_first)
 		kernel_force_no_beneath();
-	rc = lxcfs_wait_live(opt->lxcfs_root, opt->wait_s, &live, opt->deadline_ms, err);
+	/*
+	 * Whether lxcfs answers is asked by the repair worker before anything else: one child,
+	 * not two. Waiting for it (--wait) and --dry-run (no repair worker) ask in a child of
+	 * their own first.
+	 */
+	probe_in_repair = !opt->dry_run && opt->wait_s == 0;
+	if (probe_in_repair)
+		rc = lxcfs_locate(opt->lxcfs_root, &live, err);
+	else
+		rc = lxcfs_wait_live(opt->lxcfs_root, opt->wait_s, &live, opt->deadline_ms, err);
 	if (rc < 0)
 		return lxh_error_wrap(err, "no live lxcfs, nothing changed");
-	log_debug("live lxcfs at %s (device %u:%u)", live.path, major(live.dev), minor(live.dev));
+	log_debug("lxcfs at %s (device %u:%u)%s", live.path, major(live.dev), minor(live.dev),
+		  probe_in_repair ? ": whether it answers, the repair worker asks first" : " answers");
 
 	/*
 	 * Layers of ours need no probe. Every other one is asked itself: only a dead one is
@@ -287,14 +316,28 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 
 	job.list = &ns;
 	job.lxcfs = &live;
+	job.deadline_ms = opt->deadline_ms;
 	job.results = calloc(ns.n ? ns.n : 1, sizeof(*job.results));
 	if (!job.results) {
 		rc = lxh_error_set(err, ENOMEM, "remount");
 		goto out;
 	}
 	if (!opt->dry_run) {
+		int64_t probe_until = now_ms() + LXCFS_PROBE_MS;
+
 		log_prepare_for_namespaces();
-		rc = worker_run(repair_child, &job, sizeof(struct repair_msg), repair_msg_in, &job, opt->deadline_ms);
+		rc = worker_run_until(repair_child, &job, sizeof(struct repair_msg), repair_msg_in, &job,
+				      probe_until < opt->deadline_ms ? probe_until : opt->deadline_ms);
+		if (job.live != 1) {
+			if (job.live < 0)
+				*err = job.live_error;
+			else if (rc == -ETIMEDOUT)
+				lxh_error_set(err, 0, "lxcfs at %s is not answering", live.path);
+			else
+				lxh_error_set(err, rc < 0 ? -rc : EIO, "cannot check lxcfs at %s", live.path);
+			rc = lxh_error_wrap(err, "no live lxcfs, nothing changed");
+			goto out;
+		}
 		if (rc == -ETIMEDOUT)
 			log_error("the repair did not finish before the deadline (--timeout %d)", opt->timeout_s);
 	}

@@ -109,7 +109,8 @@ static void forward_log(int fd)
 	}
 }
 
-int worker_run(worker_fn fn, void *arg, size_t msg_size, worker_msg_fn on_msg, void *ctx, int64_t deadline_ms)
+int worker_run_until(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_msg, void *ctx,
+		     int64_t deadline_ms)
 {
 	cleanup_free char *buf = NULL;
 	cleanup_close int msg_r = -1, log_r = -1;
@@ -191,7 +192,7 @@ int worker_run(worker_fn fn, void *arg, size_t msg_size, worker_msg_fn on_msg, v
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == (ssize_t)msg_size) {
-			on_msg(buf, ctx);
+			deadline_ms = on_msg(buf, ctx);
 			continue;
 		}
 		/* EOF (the child is exiting) or a torn message (it cannot happen below PIPE_BUF). */
@@ -203,4 +204,26 @@ int worker_run(worker_fn fn, void *arg, size_t msg_size, worker_msg_fn on_msg, v
 		}
 		return reap(pid, n != 0, now_ms() + WORKER_REAP_MS);
 	}
+}
+
+/* worker_run's fixed deadline, as worker_run_until's moving one. */
+struct fixed_deadline {
+	worker_msg_fn on_msg;
+	void *ctx;
+	int64_t deadline_ms;
+};
+
+static int64_t fixed_deadline_msg(const void *msg, void *ctx)
+{
+	struct fixed_deadline *f = ctx;
+
+	f->on_msg(msg, f->ctx);
+	return f->deadline_ms;
+}
+
+int worker_run(worker_fn fn, void *arg, size_t msg_size, worker_msg_fn on_msg, void *ctx, int64_t deadline_ms)
+{
+	struct fixed_deadline f = { .on_msg = on_msg, .ctx = ctx, .deadline_ms = deadline_ms };
+
+	return worker_run_until(fn, arg, msg_size, fixed_deadline_msg, &f, deadline_ms);
 }

@@ -43,6 +43,18 @@ typedef void (*worker_msg_fn)(const void *msg, void *ctx);
  */
 int worker_run(worker_fn fn, void *arg, size_t msg_size, worker_msg_fn on_msg, void *ctx, int64_t deadline_ms);
 
+/* Runs in the parent for each message, in order; returns the deadline for the rest of the run. */
+typedef int64_t (*worker_msg_until_fn)(const void *msg, void *ctx);
+
+/**
+ * worker_run_until - worker_run whose deadline moves: @deadline_ms bounds the wait for
+ * the first message, and each message's @on_msg returns the bound after it. A worker
+ * whose first step may hang on a daemon that answers at once when it is alive gets a
+ * short bound for that step and the command's for its work, in one child.
+ */
+int worker_run_until(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_msg, void *ctx,
+		     int64_t deadline_ms);
+
 /* Send one message from the child. */
 void worker_send(int fd, const void *msg, size_t msg_size);
 
