@@ -30,11 +30,13 @@
 /* ---- the repair worker ---- */
 
 /*
- * MSG_LIVE / MSG_NOT_LIVE: the worker's first message, once it has asked the live lxcfs for
- * its root (the check that it answers); then one MSG_NS a namespace, or one MSG_END when
- * the work could not start.
+ * The worker's messages, in order: MSG_LIVE or MSG_NOT_LIVE once it has asked the live lxcfs
+ * for its root (the check that it answers); one MSG_LAYER for each device behind a layer that
+ * looked dead, once its daemon was asked (rc: enum lxcfs_conn); then, unless it only probes
+ * (--dry-run), one MSG_NS a namespace repaired, or one MSG_END when the work could not start.
+ * Each probe is bounded by the parent (LXCFS_PROBE_MS, LAYER_PROBE_MS), the repair by the run.
  */
-enum { MSG_NS = 1, MSG_END, MSG_LIVE, MSG_NOT_LIVE };
+enum { MSG_NS = 1, MSG_END, MSG_LIVE, MSG_NOT_LIVE, MSG_LAYER };
 
 struct repair_msg {
 	int type;
@@ -45,12 +47,16 @@ struct repair_msg {
 };
 
 struct repair_job {
-	const struct ns_list *list;
+	struct ns_list *list;       /* the worker refines its copy once the layers are probed */
 	const struct lxcfs_mount *lxcfs;
+	struct lxcfs_conns conns;   /* the devices to probe: those before first_probe are settled */
+	size_t first_probe;
+	bool probe_only;            /* --dry-run */
 	/* parent side */
-	int64_t deadline_ms; /* the run's, once lxcfs answered */
+	int64_t deadline_ms; /* the run's */
 	int live;            /* 0 not known yet, 1 answered, -1 did not (live_error says why) */
 	struct lxh_error live_error;
+	size_t probed;       /* conns answered so far */
 	size_t done;
 	struct repair_msg *results;
 };
@@ -83,6 +89,17 @@ static void repair_child(void *arg, int fd)
 	worker_send(fd, &m, sizeof(m));
 	if (root < 0)
 		return;
+	for (size_t k = job->first_probe; k < job->conns.n; k++) {
+		struct lxcfs_conn_entry *c = &job->conns.items[k];
+
+		c->state = lxcfs_layer_probe_here(c->pid, c->file, c->dev);
+		m = (struct repair_msg){ .type = MSG_LAYER, .index = k, .rc = (int)c->state };
+		worker_send(fd, &m, sizeof(m));
+	}
+	if (job->probe_only)
+		return;
+	/* The parent refines its own copy the same way, from the messages. */
+	ns_list_refine(job->list, &job->conns);
 	memset(&m, 0, sizeof(m));
 	host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (host_ns < 0) {
@@ -117,6 +134,16 @@ end:
 	worker_send(fd, &m, sizeof(m));
 }
 
+/* Each probe gets its own bound; the repair the run's. */
+static int64_t next_deadline(const struct repair_job *job)
+{
+	int64_t until = now_ms() + LAYER_PROBE_MS;
+
+	if (job->live == 1 && job->probed < job->conns.n && until < job->deadline_ms)
+		return until;
+	return job->deadline_ms;
+}
+
 static int64_t repair_msg_in(const void *msg, void *ctx)
 {
 	const struct repair_msg *m = msg;
@@ -124,6 +151,9 @@ static int64_t repair_msg_in(const void *msg, void *ctx)
 
 	if (m->type == MSG_LIVE) {
 		job->live = 1;
+	} else if (m->type == MSG_LAYER) {
+		if (m->index == job->probed && m->index < job->conns.n)
+			job->conns.items[job->probed++].state = (enum lxcfs_conn)m->rc;
 	} else if (m->type == MSG_NOT_LIVE) {
 		job->live = -1;
 		job->live_error = m->error;
@@ -136,7 +166,7 @@ static int64_t repair_msg_in(const void *msg, void *ctx)
 			if (job->results[i].type == 0)
 				job->results[i] = *m;
 	}
-	return job->deadline_ms;
+	return next_deadline(job);
 }
 
 static unsigned popcount(lxfile_mask m)
@@ -272,7 +302,6 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 	struct repair_job job = { 0 };
 	unsigned repaired = 0, containers = 0, failed = 0, adopted = 0, adopted_mounts = 0;
 	unsigned beneath = 0, detach_first = 0;
-	bool probe_in_repair;
 	struct timespec t0, t1;
 	int rc;
 
@@ -282,50 +311,42 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 	if (opt->detach_first)
 		kernel_force_no_beneath();
 	/*
-	 * Whether lxcfs answers is asked by the repair worker before anything else: one child,
-	 * not two. Waiting for it (--wait) and --dry-run (no repair worker) ask in a child of
-	 * their own first.
+	 * Whether lxcfs answers is asked by the worker before anything else: one child, not
+	 * two. Waiting for it (--wait) asks in a child of its own first, as often as it takes.
 	 */
-	probe_in_repair = !opt->dry_run && opt->wait_s == 0;
-	if (probe_in_repair)
+	if (opt->wait_s == 0)
 		rc = lxcfs_locate(opt->lxcfs_root, &live, err);
 	else
 		rc = lxcfs_wait_live(opt->lxcfs_root, opt->wait_s, &live, opt->deadline_ms, err);
 	if (rc < 0)
 		return lxh_error_wrap(err, "no live lxcfs, nothing changed");
-	log_debug("lxcfs at %s (device %u:%u)%s", live.path, major(live.dev), minor(live.dev),
-		  probe_in_repair ? ": whether it answers, the repair worker asks first" : " answers");
+	log_debug("lxcfs at %s (device %u:%u)", live.path, major(live.dev), minor(live.dev));
 
 	/*
-	 * Layers of ours need no probe. Every other one is asked itself: only a dead one is
-	 * repaired; another lxcfs that answers (in a namespace of its own) is left alone.
+	 * Layers of ours need no probe. Every other one is asked itself, by the worker: only a
+	 * dead one is repaired; another lxcfs that answers (in a namespace of its own) is left alone.
 	 */
 	live_set.devs[0] = live.dev;
 	live_set.n = 1;
 	rc = ns_scan(opt->pids, opt->n_pids, &live_set, &ns, err);
 	if (rc < 0)
 		return rc;
-	rc = ns_list_probe(&ns, opt->deadline_ms);
-	if (rc < 0) {
-		rc = lxh_error_set(err, -rc, "remount");
-		goto out;
-	}
-	report_untouched(&ns);
-	if (runtime_list(opt->state_roots, opt->n_state_roots, &rt) < 0)
-		log_warn("cannot read the runtimes' state directories: container ids will be missing");
-
 	job.list = &ns;
 	job.lxcfs = &live;
+	job.probe_only = opt->dry_run;
 	job.deadline_ms = opt->deadline_ms;
 	job.results = calloc(ns.n ? ns.n : 1, sizeof(*job.results));
-	if (!job.results) {
+	if (!job.results || lxcfs_conns_collect(&ns, &job.conns) < 0) {
 		rc = lxh_error_set(err, ENOMEM, "remount");
 		goto out;
 	}
-	if (!opt->dry_run) {
+	if (!opt->dry_run)
+		log_prepare_for_namespaces();
+	for (;;) {
 		int64_t probe_until = now_ms() + LXCFS_PROBE_MS;
 
-		log_prepare_for_namespaces();
+		job.first_probe = job.probed;
+		job.live = 0;
 		rc = worker_run_until(repair_child, &job, sizeof(struct repair_msg), repair_msg_in, &job,
 				      probe_until < opt->deadline_ms ? probe_until : opt->deadline_ms);
 		if (job.live != 1) {
@@ -338,9 +359,20 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 			rc = lxh_error_wrap(err, "no live lxcfs, nothing changed");
 			goto out;
 		}
-		if (rc == -ETIMEDOUT)
-			log_error("the repair did not finish before the deadline (--timeout %d)", opt->timeout_s);
+		/* A layer's daemon that did not answer in time is left alone; another worker goes on. */
+		if (rc == -ETIMEDOUT && job.probed < job.conns.n && now_ms() < opt->deadline_ms) {
+			job.conns.items[job.probed++].state = LXCFS_CONN_HUNG;
+			continue;
+		}
+		break;
 	}
+	if (rc == -ETIMEDOUT && job.probed == job.conns.n && !opt->dry_run)
+		log_error("the repair did not finish before the deadline (--timeout %d)", opt->timeout_s);
+	lxcfs_conns_log(&job.conns);
+	ns_list_refine(&ns, &job.conns);
+	report_untouched(&ns);
+	if (runtime_list(opt->state_roots, opt->n_state_roots, &rt) < 0)
+		log_warn("cannot read the runtimes' state directories: container ids will be missing");
 
 	for (size_t i = 0; i < ns.n; i++) {
 		const struct ns_entry *e = &ns.items[i];
@@ -395,6 +427,7 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 	rc = failed ? 1 : 0;
 out:
 	free(job.results);
+	lxcfs_conns_free(&job.conns);
 	ns_list_free(&ns);
 	runtime_list_free(&rt);
 	return rc;

@@ -134,7 +134,14 @@ lxcfs2_dev() {
 	assert_host_untouched
 }
 
-@test "foreign lxcfs: one that does not answer is unresponsive (exit 1) and not touched" {
+@test "foreign lxcfs: one that does not answer is unresponsive (exit 1) and not touched; a dead layer elsewhere is repaired in the same run" {
+	# A container of the host's lxcfs, whose layers go dead with a restart: the worker that
+	# waits in vain for the stopped lxcfs is killed, and the repair must still reach this one.
+	make_bundle local --enable --hook-arg --on-missing --hook-arg fail
+	run_container runc
+	LOCAL=$CID
+	LPID=$(container_pid "$LOCAL")
+	restart_lxcfs
 	kill -STOP "$LXCFS2_PID"
 	run --separate-stderr hook_status --json
 	echo "$output" | head -n 40
@@ -143,11 +150,20 @@ lxcfs2_dev() {
 	jq -e '.state == "unresponsive" and (.unresponsive | length) > 0 and .stale == []' <<<"$entry"
 
 	before=$(lxcfs_snapshot "$FPID")
-	run --separate-stderr hook_remount "${PIDS[@]}"
+	before_local=$(lxcfs_snapshot "$LPID")
+	mapfile -t both < <(pid_args "$FPID" "$LPID")
+	run --separate-stderr hook_remount "${both[@]}"
 	echo "$output"
 	echo "$stderr" | grep -v ': debug: ' || true
 	assert_snapshot_unchanged "$before" "$FPID"
 	hook_lines warn <<<"$stderr" | grep -q "did not answer"
+	if lxh_legacy; then
+		assert_remount_refused_legacy "$before_local" "$LPID"
+	else
+		[ "$status" -eq 0 ]
+		assert_summary "remount: 2 namespaces scanned, ${#FILES[@]} mounts repaired in 1 containers, 0 failed"
+		assert_repaired "$LOCAL" "${FILES[@]}"
+	fi
 	kill -CONT "$LXCFS2_PID"
 	assert_memtotal "$FOREIGN" "$LXH_MEM_LIMIT_KB"
 }
