@@ -356,8 +356,7 @@ int attach_undo_in_worker(int mntns_fd, const struct rootfs_hint *rootfs, lxfile
 			if (rc != -EXDEV)
 				break; /* nothing mounted there (any more) */
 			/* AT_STATX_DONT_SYNC: the mount id without asking the (possibly hung) lxcfs. */
-			if (fchdir(t.parentfd) < 0 ||
-			    statx(AT_FDCWD, t.name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) < 0)
+			if (statx(t.parentfd, t.name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) < 0)
 				break;
 			if (!(stx.stx_mask & STATX_MNT_ID))
 				return lxh_error_code(err, ENOSYS, "this kernel (before 5.8) gives no mount ids: cannot tell "
@@ -391,8 +390,7 @@ static enum layer_kind top_layer(const struct target *t, const struct ns_lxcfs_v
 	bool seen = false;
 	dev_t dev;
 
-	if (fchdir(t->parentfd) < 0 ||
-	    statx(AT_FDCWD, t->name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
+	if (statx(t->parentfd, t->name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
 		return LAYER_OTHER;
 	dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
 	if (dev == live) {

@@ -125,6 +125,7 @@ int target_open(const struct container_fs *cfs, const struct lxfile *f, struct t
 		if (strnprintf(dir, sizeof(dir), "%.*s", (int)(slash - f->fs_rel), f->fs_rel) < 0)
 			return lxh_error_set(err, ENAMETOOLONG, "%s", f->target);
 		t->parentfd = resolve_beneath(fsfd, dir, O_PATH | O_DIRECTORY, true);
+		t->own_parent = true;
 		if (t->parentfd == -ENOENT || t->parentfd == -EXDEV) {
 			int rc = t->parentfd;
 			t->parentfd = -1;
@@ -139,9 +140,8 @@ int target_open(const struct container_fs *cfs, const struct lxfile *f, struct t
 		}
 		t->name = slash + 1;
 	} else {
-		t->parentfd = fcntl(fsfd, F_DUPFD_CLOEXEC, 3);
-		if (t->parentfd < 0)
-			return lxh_error_errno(err, "dup");
+		t->parentfd = fsfd;
+		t->own_parent = false;
 		t->name = f->fs_rel;
 	}
 
@@ -170,6 +170,9 @@ int target_open_mounted(const struct target *t)
 
 void target_close(struct target *t)
 {
-	close_fd(&t->parentfd);
+	if (t->own_parent)
+		close_fd(&t->parentfd);
+	t->parentfd = -1;
+	t->own_parent = false;
 	close_fd(&t->fd);
 }

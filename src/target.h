@@ -51,11 +51,13 @@ void container_fs_close(struct container_fs *cfs);
 
 struct target {
 	int parentfd;  /* directory holding the target, for umount2 relative to it */
+	bool own_parent; /* parentfd is ours to close; else it is the container_fs's /proc or /sys */
 	const char *name; /* last component, within lxfile->fs_rel */
 	int fd;        /* O_PATH fd of the genuine procfs/sysfs file or directory */
 };
 
-#define TARGET_INIT { .parentfd = -1, .name = NULL, .fd = -1 }
+/* A target of a file directly under /proc or /sys borrows the container_fs's fd: it must not outlive it. */
+#define TARGET_INIT { .parentfd = -1, .own_parent = false, .name = NULL, .fd = -1 }
 
 /**
  * target_open - resolve @f inside the container.
