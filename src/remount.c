@@ -57,6 +57,9 @@ struct repair_job {
 	int live;            /* 0 not known yet, 1 answered, -1 did not (live_error says why) */
 	struct lxh_error live_error;
 	size_t probed;       /* conns answered so far */
+	const struct remount_options *opt;
+	struct rt_list *names; /* the runtimes' containers, to name namespaces in the report */
+	bool names_read;
 	size_t done;
 	struct repair_msg *results;
 };
@@ -134,6 +137,20 @@ end:
 	worker_send(fd, &m, sizeof(m));
 }
 
+/*
+ * Container names for the report, from the runtimes' state directories: read while the
+ * worker probes and repairs (the parent has nothing else to do then, and there are two
+ * cores), not before it. Nothing there reaches lxcfs.
+ */
+static void names_read(struct repair_job *job)
+{
+	if (job->names_read)
+		return;
+	job->names_read = true;
+	if (runtime_list(job->opt->state_roots, job->opt->n_state_roots, job->names) < 0)
+		log_warn("cannot read the runtimes' state directories: container ids will be missing");
+}
+
 /* Each probe gets its own bound; the repair the run's. */
 static int64_t next_deadline(const struct repair_job *job)
 {
@@ -151,6 +168,7 @@ static int64_t repair_msg_in(const void *msg, void *ctx)
 
 	if (m->type == MSG_LIVE) {
 		job->live = 1;
+		names_read(job);
 	} else if (m->type == MSG_LAYER) {
 		if (m->index == job->probed && m->index < job->conns.n)
 			job->conns.items[job->probed++].state = (enum lxcfs_conn)m->rc;
@@ -334,6 +352,8 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 	job.list = &ns;
 	job.lxcfs = &live;
 	job.probe_only = opt->dry_run;
+	job.opt = opt;
+	job.names = &rt;
 	job.deadline_ms = opt->deadline_ms;
 	job.results = calloc(ns.n ? ns.n : 1, sizeof(*job.results));
 	if (!job.results || lxcfs_conns_collect(&ns, &job.conns) < 0) {
@@ -371,8 +391,7 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 	lxcfs_conns_log(&job.conns);
 	ns_list_refine(&ns, &job.conns);
 	report_untouched(&ns);
-	if (runtime_list(opt->state_roots, opt->n_state_roots, &rt) < 0)
-		log_warn("cannot read the runtimes' state directories: container ids will be missing");
+	names_read(&job);
 
 	for (size_t i = 0; i < ns.n; i++) {
 		const struct ns_entry *e = &ns.items[i];
