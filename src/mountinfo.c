@@ -3,12 +3,18 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libmount.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "io.h"
 #include "mountinfo.h"
 #include "util.h"
+
+/* /proc/PID/mountinfo of a host with tens of thousands of mounts is a few MiB. */
+#define MOUNTINFO_MAX_BYTES (64u << 20)
 
 /* The libmount calls this project makes, resolved once from libmount.so.1. */
 static struct {
@@ -17,7 +23,7 @@ static struct {
 	void (*unref_table)(struct libmnt_table *);
 	struct libmnt_iter *(*new_iter)(int);
 	void (*free_iter)(struct libmnt_iter *);
-	int (*table_parse_file)(struct libmnt_table *, const char *);
+	int (*table_parse_stream)(struct libmnt_table *, FILE *, const char *);
 	int (*table_next_fs)(struct libmnt_table *, struct libmnt_iter *, struct libmnt_fs **);
 	const char *(*fs_get_fstype)(struct libmnt_fs *);
 	const char *(*fs_get_target)(struct libmnt_fs *);
@@ -48,7 +54,7 @@ static int libmount_load(struct lxh_error *err)
 	SYM(unref_table, "mnt_unref_table");
 	SYM(new_iter, "mnt_new_iter");
 	SYM(free_iter, "mnt_free_iter");
-	SYM(table_parse_file, "mnt_table_parse_file");
+	SYM(table_parse_stream, "mnt_table_parse_stream");
 	SYM(table_next_fs, "mnt_table_next_fs");
 	SYM(fs_get_fstype, "mnt_fs_get_fstype");
 	SYM(fs_get_target, "mnt_fs_get_target");
@@ -77,20 +83,48 @@ static void lm_handles_free(struct lm_handles *h)
 
 int mountinfo_read(const char *path, struct mountinfo *out, struct lxh_error *err)
 {
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (fd < 0)
+		return lxh_error_errno(err, "cannot read %s", path);
+	rc = read_fd_bounded(fd, path, MOUNTINFO_MAX_BYTES, -1, &text, &len, err);
+	if (rc < 0)
+		return rc;
+	return mountinfo_parse(path, text, len, out, err);
+}
+
+static void file_close(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+int mountinfo_parse(const char *path, const char *text, size_t len, struct mountinfo *out, struct lxh_error *err)
+{
 	__attribute__((cleanup(lm_handles_free))) struct lm_handles h = { 0 };
+	__attribute__((cleanup(file_close))) FILE *f = NULL;
 	struct libmnt_fs *fs;
 	size_t cap = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (len == 0)
+		return 0; /* fmemopen() refuses an empty buffer; an empty table it is */
 	rc = libmount_load(err);
 	if (rc < 0)
 		return rc;
 	h.tb = lm.new_table();
 	h.it = lm.new_iter(MNT_ITER_FORWARD);
-	if (!h.tb || !h.it)
+	/* The stream reads the text in place: "r" never writes to it. */
+	f = fmemopen((void *)text, len, "r");
+	if (!h.tb || !h.it || !f)
 		return lxh_error_set(err, ENOMEM, "cannot read %s", path);
-	rc = lm.table_parse_file(h.tb, path);
+	/* @path names the table in libmount's messages (it canonicalizes it: keep it absolute). */
+	rc = lm.table_parse_stream(h.tb, f, path);
 	if (rc < 0)
 		return lxh_error_set(err, -rc, "cannot parse %s", path);
 	while (lm.table_next_fs(h.tb, h.it, &fs) == 0) {

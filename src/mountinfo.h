@@ -35,6 +35,12 @@ struct mountinfo {
  * Returns: 0, or a negative errno with @err filled (libmount missing, unreadable file).
  */
 int mountinfo_read(const char *path, struct mountinfo *out, struct lxh_error *err);
+/**
+ * mountinfo_parse - parse @text (@len bytes of a mountinfo file, as read from @path, which
+ * names it in errors and must be absolute) with libmount: the table already read, read once.
+ * Returns: 0, or a negative errno with @err filled.
+ */
+int mountinfo_parse(const char *path, const char *text, size_t len, struct mountinfo *out, struct lxh_error *err);
 void mountinfo_free(struct mountinfo *m);
 #define cleanup_mountinfo __attribute__((cleanup(mountinfo_free)))
 

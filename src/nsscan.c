@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "io.h"
 #include "log.h"
 #include "lxcfs.h"
 #include "mountinfo.h"
@@ -187,8 +188,12 @@ static size_t note_dev(struct ns_lxcfs_view *v, dev_t dev)
 /* How often a torn read (a mount id seen twice) is retried before the namespace is given up. */
 #define MOUNTINFO_READS 3
 
-int ns_view_from_mountinfo(const char *path, const struct lxcfs_live_set *live, struct ns_lxcfs_view *view,
-			   struct lxh_error *err)
+/*
+ * ns_view_from_mountinfo's work on @text (@len bytes) when the caller has read the table
+ * already (NULL: read it here); a torn table is read again from @path.
+ */
+static int view_from_text(const char *path, const char *text, size_t len, const struct lxcfs_live_set *live,
+			  struct ns_lxcfs_view *view, struct lxh_error *err)
 {
 	cleanup_mountinfo struct mountinfo mi = { 0 };
 	__attribute__((cleanup(reach_map_free))) struct reach_map r = { 0 };
@@ -203,7 +208,10 @@ int ns_view_from_mountinfo(const char *path, const struct lxcfs_live_set *live, 
 		mountinfo_free(&mi);
 		reach_map_free(&r);
 		memset(&r, 0, sizeof(r));
-		rc = mountinfo_read(path, &mi, err);
+		if (attempt == 0 && text)
+			rc = mountinfo_parse(path, text, len, &mi, err);
+		else
+			rc = mountinfo_read(path, &mi, err);
 		if (rc < 0)
 			return rc;
 		rc = reach_map_build(&r, &mi);
@@ -239,6 +247,12 @@ int ns_view_from_mountinfo(const char *path, const struct lxcfs_live_set *live, 
 		}
 	}
 	return 0;
+}
+
+int ns_view_from_mountinfo(const char *path, const struct lxcfs_live_set *live, struct ns_lxcfs_view *view,
+			   struct lxh_error *err)
+{
+	return view_from_text(path, NULL, 0, live, view, err);
 }
 
 enum lxcfs_conn lxcfs_conns_get(const struct lxcfs_conns *c, dev_t dev)
@@ -333,27 +347,24 @@ static int ns_ino_of(pid_t pid, ino_t *ino)
 	return 0;
 }
 
-/* A cheap look before libmount: most namespaces have no lxcfs mount at all. */
-static bool mentions_lxcfs(const char *path)
+/* How much of a namespace's mountinfo is read: a container's is a few KiB, a host's a few MiB. */
+#define NS_MOUNTINFO_MAX_BYTES (64u << 20)
+
+/*
+ * A cheap look before libmount: most namespaces have no lxcfs mount at all. The text read
+ * is kept in *@text for the parse, so the kernel writes the table once.
+ */
+static bool mentions_lxcfs(const char *path, char **text, size_t *len)
 {
 	static const char needle[] = " " LXCFS_FSTYPE " ";
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char buf[16384];
-	size_t keep = 0;
-	ssize_t n;
+	struct lxh_error ignored;
 
-	if (fd < 0)
+	*text = NULL;
+	*len = 0;
+	if (fd < 0 || read_fd_bounded(fd, path, NS_MOUNTINFO_MAX_BYTES, -1, text, len, &ignored) < 0)
 		return false;
-	while ((n = read(fd, buf + keep, sizeof(buf) - keep)) > 0) {
-		size_t len = keep + (size_t)n;
-
-		if (memmem(buf, len, needle, sizeof(needle) - 1))
-			return true;
-		/* Keep a tail, so a match split across two reads is still found. */
-		keep = len < sizeof(needle) - 1 ? len : sizeof(needle) - 2;
-		memmove(buf, buf + len - keep, keep);
-	}
-	return false;
+	return memmem(*text, *len, needle, sizeof(needle) - 1) != NULL;
 }
 
 /*
@@ -379,6 +390,8 @@ static int consider(pid_t pid, const struct lxcfs_live_set *live, ino_t self_ns,
 		    bool must_exist, struct lxh_error *err)
 {
 	struct ns_lxcfs_view view;
+	cleanup_free char *text = NULL;
+	size_t text_len = 0;
 	char path[64];
 	ino_t ino, after;
 	bool has_lxcfs;
@@ -411,9 +424,9 @@ static int consider(pid_t pid, const struct lxcfs_live_set *live, ino_t self_ns,
 	if (strnprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid) < 0)
 		return -EINVAL;
 	memset(&view, 0, sizeof(view));
-	has_lxcfs = mentions_lxcfs(path);
+	has_lxcfs = mentions_lxcfs(path, &text, &text_len);
 	if (has_lxcfs) {
-		rc = ns_view_from_mountinfo(path, live, &view, err);
+		rc = view_from_text(path, text, text_len, live, &view, err);
 		if (rc < 0)
 			return must_exist ? rc : (lxh_error_clear(err), 0);
 	}
