@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test-worker.c - worker_run() ends by its deadline, runs nothing after it, and hands the
- * child none of the caller's stdio. (A child stuck in the kernel, which SIGKILL cannot end,
+ * child none of the caller's stdio; worker_run_until()'s deadline moves with each message. (A child stuck in the kernel, which SIGKILL cannot end,
  * takes a hung FUSE daemon: integration test 18 has one.)
  */
 #include "config.h"
@@ -66,6 +66,48 @@ static void never_msg(const void *msg, void *ctx)
 	ran = true;
 }
 
+static void one_word_then_sleep(void *arg, int fd)
+{
+	int one = 1;
+
+	(void)arg;
+	worker_send(fd, &one, sizeof(one));
+	pause();
+}
+
+struct until_ctx {
+	int msgs;          /* messages delivered */
+	int64_t after_msg; /* the deadline on_msg returns */
+};
+
+static int64_t count_msg(const void *msg, void *ctx)
+{
+	struct until_ctx *u = ctx;
+
+	(void)msg;
+	u->msgs++;
+	return u->after_msg;
+}
+
+/* Each message moves the deadline: a short one after the first word ends the run, not the long first one. */
+static void test_until(void)
+{
+	struct until_ctx u = { .after_msg = now_ms() + 100 };
+	int64_t t0 = now_ms();
+	int rc = worker_run_until(one_word_then_sleep, NULL, sizeof(int), count_msg, &u, t0 + 5000);
+
+	is_int(rc, -ETIMEDOUT, "a deadline moved by a message: -ETIMEDOUT");
+	is_int(u.msgs, 1, "after one message");
+	ok(now_ms() - t0 < 100 + WORKER_REAP_MS + 1000, "by the moved deadline (%lld ms)", (long long)(now_ms() - t0));
+
+	/* And a long one after a message that comes before a short first deadline. */
+	u = (struct until_ctx){ .after_msg = now_ms() + 5000 };
+	t0 = now_ms();
+	rc = worker_run_until(mark, NULL, sizeof(int), count_msg, &u, t0 + 2000);
+	is_int(rc, 0, "a worker that ends after its word: 0");
+	is_int(u.msgs, 1, "its one word delivered");
+}
+
 int main(void)
 {
 	struct fd_msg m = { 0 };
@@ -94,5 +136,6 @@ int main(void)
 		bool same = fstat(i, &st) == 0 && st.st_dev == m.dev[i] && st.st_ino == m.ino[i];
 		ok(!same, "its fd %d is not ours", i);
 	}
+	test_until();
 	return done_testing();
 }
