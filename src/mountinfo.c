@@ -81,17 +81,25 @@ static void lm_handles_free(struct lm_handles *h)
 		lm.unref_table(h->tb);
 }
 
-int mountinfo_read(const char *path, struct mountinfo *out, struct lxh_error *err)
+int mountinfo_text_read(const char *path, char **text, size_t *len, struct lxh_error *err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*text = NULL;
+	*len = 0;
+	if (fd < 0)
+		return lxh_error_errno(err, "cannot read %s", path);
+	return read_fd_bounded(fd, path, MOUNTINFO_MAX_BYTES, -1, text, len, err);
+}
+
+int mountinfo_read(const char *path, struct mountinfo *out, struct lxh_error *err)
+{
 	cleanup_free char *text = NULL;
 	size_t len = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (fd < 0)
-		return lxh_error_errno(err, "cannot read %s", path);
-	rc = read_fd_bounded(fd, path, MOUNTINFO_MAX_BYTES, -1, &text, &len, err);
+	rc = mountinfo_text_read(path, &text, &len, err);
 	if (rc < 0)
 		return rc;
 	return mountinfo_parse(path, text, len, out, err);

@@ -36,6 +36,13 @@ struct mountinfo {
  */
 int mountinfo_read(const char *path, struct mountinfo *out, struct lxh_error *err);
 /**
+ * mountinfo_text_read - @path's whole text (a NUL-terminated malloc'd buffer the caller frees),
+ * read without libmount, for a look before parsing it.
+ * Returns: 0, or a negative errno with @err filled.
+ */
+int mountinfo_text_read(const char *path, char **text, size_t *len, struct lxh_error *err);
+
+/**
  * mountinfo_parse - parse @text (@len bytes of a mountinfo file, as read from @path, which
  * names it in errors and must be absolute) with libmount: the table already read, read once.
  * Returns: 0, or a negative errno with @err filled.

@@ -4,13 +4,11 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "io.h"
 #include "log.h"
 #include "lxcfs.h"
 #include "mountinfo.h"
@@ -347,9 +345,6 @@ static int ns_ino_of(pid_t pid, ino_t *ino)
 	return 0;
 }
 
-/* How much of a namespace's mountinfo is read: a container's is a few KiB, a host's a few MiB. */
-#define NS_MOUNTINFO_MAX_BYTES (64u << 20)
-
 /*
  * A cheap look before libmount: most namespaces have no lxcfs mount at all. The text read
  * is kept in *@text for the parse, so the kernel writes the table once.
@@ -357,12 +352,9 @@ static int ns_ino_of(pid_t pid, ino_t *ino)
 static bool mentions_lxcfs(const char *path, char **text, size_t *len)
 {
 	static const char needle[] = " " LXCFS_FSTYPE " ";
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct lxh_error ignored;
 
-	*text = NULL;
-	*len = 0;
-	if (fd < 0 || read_fd_bounded(fd, path, NS_MOUNTINFO_MAX_BYTES, -1, text, len, &ignored) < 0)
+	if (mountinfo_text_read(path, text, len, &ignored) < 0)
 		return false;
 	return memmem(*text, *len, needle, sizeof(needle) - 1) != NULL;
 }
