@@ -11,6 +11,14 @@
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t now_ms(void);
 
+/* The deadline of one step that may take @step_ms: that long from now, never past the run's @deadline_ms. */
+static inline int64_t step_deadline(int64_t step_ms, int64_t deadline_ms)
+{
+	int64_t until = now_ms() + step_ms;
+
+	return until < deadline_ms ? until : deadline_ms;
+}
+
 /**
  * read_fd_bounded - read @fd to EOF into a NUL-terminated malloc'd buffer.
  * @max: more than @max bytes is an error (-EFBIG), naming @what and the limit.

@@ -70,12 +70,11 @@ enum lxcfs_conn lxcfs_layer_probe(pid_t pid, int file, dev_t dev, int64_t deadli
 {
 	struct layer_probe p = { .pid = pid, .file = file, .dev = dev };
 	struct layer_probe_msg m = { .state = LXCFS_CONN_UNKNOWN };
-	int64_t until = now_ms() + LAYER_PROBE_MS;
 	int rc;
 
 	if (file < 0 || file >= LXF_COUNT)
 		return LXCFS_CONN_UNKNOWN;
-	rc = worker_run(probe_child, &p, sizeof(m), probe_msg_in, &m, until < deadline_ms ? until : deadline_ms);
+	rc = worker_run(probe_child, &p, sizeof(m), probe_msg_in, &m, step_deadline(LAYER_PROBE_MS, deadline_ms));
 	if (rc == -ETIMEDOUT)
 		return LXCFS_CONN_HUNG;
 	return rc == 0 ? m.state : LXCFS_CONN_UNKNOWN;

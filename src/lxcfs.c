@@ -238,8 +238,7 @@ static void probe_msg(const void *msg, void *ctx)
 int lxcfs_probe(const struct lxcfs_mount *m, int64_t deadline_ms, struct lxh_error *err)
 {
 	struct probe_msg res = { .rc = -EIO };
-	int64_t until = now_ms() + LXCFS_PROBE_MS;
-	int rc = worker_run(probe_child, (void *)m, sizeof(res), probe_msg, &res, until < deadline_ms ? until : deadline_ms);
+	int rc = worker_run(probe_child, (void *)m, sizeof(res), probe_msg, &res, step_deadline(LXCFS_PROBE_MS, deadline_ms));
 
 	if (rc == -ETIMEDOUT)
 		return lxh_error_set(err, 0, "lxcfs at %s is not answering", m->path);
@@ -253,10 +252,8 @@ int lxcfs_probe(const struct lxcfs_mount *m, int64_t deadline_ms, struct lxh_err
 int lxcfs_wait_live(const char *root, int wait_s, struct lxcfs_mount *out, int64_t deadline_ms,
 		    struct lxh_error *err)
 {
-	int64_t until = now_ms() + (int64_t)wait_s * 1000;
+	int64_t until = step_deadline((int64_t)wait_s * 1000, deadline_ms);
 
-	if (until > deadline_ms)
-		until = deadline_ms;
 	for (;;) {
 		int rc = lxcfs_locate(root, out, err);
 

@@ -154,10 +154,8 @@ static void names_read(struct repair_job *job)
 /* Each probe gets its own bound; the repair the run's. */
 static int64_t next_deadline(const struct repair_job *job)
 {
-	int64_t until = now_ms() + LAYER_PROBE_MS;
-
-	if (job->live == 1 && job->probed < job->conns.n && until < job->deadline_ms)
-		return until;
+	if (job->live == 1 && job->probed < job->conns.n)
+		return step_deadline(LAYER_PROBE_MS, job->deadline_ms);
 	return job->deadline_ms;
 }
 
@@ -363,12 +361,10 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 	if (!opt->dry_run)
 		log_prepare_for_namespaces();
 	for (;;) {
-		int64_t probe_until = now_ms() + LXCFS_PROBE_MS;
-
 		job.first_probe = job.probed;
 		job.live = 0;
 		rc = worker_run_until(repair_child, &job, sizeof(struct repair_msg), repair_msg_in, &job,
-				      probe_until < opt->deadline_ms ? probe_until : opt->deadline_ms);
+				      step_deadline(LXCFS_PROBE_MS, opt->deadline_ms));
 		if (job.live != 1) {
 			if (job.live < 0)
 				*err = job.live_error;
