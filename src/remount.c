@@ -368,6 +368,9 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 		if (job.live != 1) {
 			if (job.live < 0)
 				*err = job.live_error;
+			else if (rc == -ETIMEDOUT && now_ms() >= opt->deadline_ms)
+				lxh_error_set(err, ETIMEDOUT, "the deadline (--timeout %d) passed before lxcfs at %s was asked",
+					      opt->timeout_s, live.path);
 			else if (rc == -ETIMEDOUT)
 				lxh_error_set(err, 0, "lxcfs at %s is not answering", live.path);
 			else
