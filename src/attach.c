@@ -96,9 +96,9 @@ static int source_clone(int fd, const struct lxcfs_mount *m, const struct lxfile
 
 /* Host side, before setns: open the source and, with the new API, clone it read-only. */
 static int source_prepare(int lxcfs_root, const struct lxcfs_mount *m, const struct lxfile *f, bool legacy,
-			  struct source *s, struct lxh_error *err)
+			  struct lxcfs_dir_memo *memo, struct source *s, struct lxh_error *err)
 {
-	s->fd = lxcfs_open_source(lxcfs_root, m, f->source, f->is_dir, err);
+	s->fd = lxcfs_open_source(lxcfs_root, m, f->source, f->is_dir, memo, err);
 	if (s->fd < 0)
 		return s->fd;
 	return legacy ? 0 : source_clone(s->fd, m, f, s, err);
@@ -107,12 +107,14 @@ static int source_prepare(int lxcfs_root, const struct lxcfs_mount *m, const str
 int repair_sources_open(const struct lxcfs_mount *m, int lxcfs_root, lxfile_mask files, int fds[LXF_COUNT],
 			struct lxh_error *err)
 {
+	struct lxcfs_dir_memo memo = { 0 };
+
 	for (int id = 0; id < LXF_COUNT; id++)
 		fds[id] = -1;
 	for (int id = 0; id < LXF_COUNT; id++) {
 		if (!(files & LXF_BIT(id)))
 			continue;
-		fds[id] = lxcfs_open_source(lxcfs_root, m, lxfiles[id].source, lxfiles[id].is_dir, err);
+		fds[id] = lxcfs_open_source(lxcfs_root, m, lxfiles[id].source, lxfiles[id].is_dir, &memo, err);
 		if (fds[id] < 0) {
 			int rc = fds[id];
 
@@ -148,7 +150,7 @@ static int attach_legacy(const struct attach_request *req, const struct containe
 		return lxh_error_errno(err, "lxcfs at %s is not visible in the container's mount namespace", req->lxcfs.path);
 	if (!is_lxcfs_fd(root, req->lxcfs.dev))
 		return lxh_error_code(err, ENOENT, "%s in the container's mount namespace is not the live lxcfs", req->lxcfs.path);
-	src = lxcfs_open_source(root, &req->lxcfs, f->source, f->is_dir, err);
+	src = lxcfs_open_source(root, &req->lxcfs, f->source, f->is_dir, NULL, err);
 	if (src < 0)
 		return src;
 	if (strnprintf(from, sizeof(from), "/proc/self/fd/%d", src) < 0 ||
@@ -211,6 +213,7 @@ int attach_in_worker(const struct attach_request *req, struct attach_result *res
 	bool attached[LXF_COUNT] = { false };
 	cleanup_close int lxcfs_root = -1;
 	cleanup_container_fs struct container_fs cfs = CONTAINER_FS_INIT;
+	struct lxcfs_dir_memo memo = { 0 };
 	int rc = 0;
 
 	for (size_t i = 0; i < LXF_COUNT; i++) {
@@ -228,7 +231,7 @@ int attach_in_worker(const struct attach_request *req, struct attach_result *res
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct lxfile *f = plan->entries[i].file;
 
-		rc = source_prepare(lxcfs_root, &req->lxcfs, f, req->legacy, &src[i], err);
+		rc = source_prepare(lxcfs_root, &req->lxcfs, f, req->legacy, &memo, &src[i], err);
 		if (rc == -ENOENT && !plan->entries[i].required) {
 			log_debug("lxcfs at %s does not serve %s: skipped", req->lxcfs.path, f->source);
 			res->absent |= LXF_BIT(f->id);

@@ -150,10 +150,32 @@ int lxcfs_open_root(const struct lxcfs_mount *m, bool ask_lxcfs, struct lxh_erro
 	return move_fd(fd);
 }
 
-int lxcfs_open_source(int rootfd, const struct lxcfs_mount *m, const char *source, bool is_dir,
-		      struct lxh_error *err)
+/* Is @source's directory one lxcfs was found not to have? Asks lxcfs when the directory is new to @memo. */
+static bool dir_known_absent(int rootfd, const char *source, struct lxcfs_dir_memo *memo)
 {
-	cleanup_close int fd = resolve_beneath(rootfd, source, O_PATH | (is_dir ? O_DIRECTORY : 0), true);
+	const char *slash = strrchr(source, '/');
+	size_t len = slash ? (size_t)(slash - source) : 0;
+
+	if (!memo || len == 0 || len >= sizeof(memo->dir))
+		return false;
+	if (strncmp(memo->dir, source, len) != 0 || memo->dir[len] != '\0') {
+		cleanup_close int dir = -1;
+
+		memcpy(memo->dir, source, len);
+		memo->dir[len] = '\0';
+		/* Found, the lookup is cached for the file's own; not found, the siblings are spared theirs. */
+		dir = resolve_beneath(rootfd, memo->dir, O_PATH | O_DIRECTORY, true);
+		memo->rc = dir == -ENOENT ? -ENOENT : 0;
+	}
+	return memo->rc == -ENOENT;
+}
+
+int lxcfs_open_source(int rootfd, const struct lxcfs_mount *m, const char *source, bool is_dir,
+		      struct lxcfs_dir_memo *memo, struct lxh_error *err)
+{
+	cleanup_close int fd = dir_known_absent(rootfd, source, memo) ?
+				       -ENOENT :
+				       resolve_beneath(rootfd, source, O_PATH | (is_dir ? O_DIRECTORY : 0), true);
 	struct stat st;
 
 	if (fd < 0)

@@ -38,13 +38,25 @@ int lxcfs_locate(const char *root, struct lxcfs_mount *out, struct lxh_error *er
  */
 int lxcfs_open_root(const struct lxcfs_mount *m, bool ask_lxcfs, struct lxh_error *err);
 
+/*
+ * The directory of the last source opened, and whether lxcfs has it. FUSE caches no failed
+ * lookup: without this, each file under a directory lxcfs lacks (the three proc/pressure files
+ * on an lxcfs without PSI) would ask lxcfs again for the same directory.
+ */
+struct lxcfs_dir_memo {
+	char dir[64];
+	int rc; /* 0: there, or not asked; -ENOENT: lxcfs has no such directory */
+};
+
 /**
  * lxcfs_open_source - open @source ("proc/meminfo") beneath @rootfd, no symlinks, no mount crossing,
- * and check its type (@is_dir) and device. Returns: an O_PATH fd, or a negative errno
- * (-ENOENT: lxcfs does not serve it) with @err filled.
+ * and check its type (@is_dir) and device. With @memo (callers opening several sources from one
+ * lxcfs, in the order of lxfiles[], so siblings come together), a directory lxcfs lacks is asked
+ * about once. Returns: an O_PATH fd, or a negative errno (-ENOENT: lxcfs does not serve it) with
+ * @err filled.
  */
 int lxcfs_open_source(int rootfd, const struct lxcfs_mount *m, const char *source, bool is_dir,
-		      struct lxh_error *err);
+		      struct lxcfs_dir_memo *memo, struct lxh_error *err);
 
 
 /* Devices of lxcfs mounts known to answer: a layer on one of them needs no probe. */
