@@ -69,9 +69,39 @@ void log_set_container(const char *id)
 
 bool log_enabled(enum log_level level) { return level <= current_level; }
 
-void log_msg(enum log_level level, int errnum, const char *fmt, ...)
+/* One formatted line to stderr, the log file and (warnings and errors, or all with --syslog) syslog. */
+static void emit(enum log_level level, const char *line)
 {
 	static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+	fprintf(stderr, PROGRAM ": %s\n", line);
+	if (log_file_fd >= 0) {
+		/* A file has no collector to stamp it: lines carry their own UTC time and pid. */
+		char stamp[32] = "";
+		struct timespec ts;
+		struct tm tm;
+
+		if (clock_gettime(CLOCK_REALTIME, &ts) == 0 && gmtime_r(&ts.tv_sec, &tm))
+			strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ ", &tm);
+		dprintf(log_file_fd, "%s" PROGRAM "[%d]: %s\n", stamp, (int)getpid(), line);
+	}
+	if (syslog_all || level <= LOG_LVL_WARN)
+		syslog(syslog_prio[level], "%s", line);
+}
+
+/*
+ * Set by the parent while a worker that shares its memory runs (worker_run_shared): the
+ * worker's lines then go to its stderr, a pipe, and nowhere else; the parent passes them to
+ * log_forwarded once the worker is gone. syslog() takes a lock and the log file's dprintf()
+ * links a FILE into libc's list: a worker killed in either would leave them to the parent
+ * half done.
+ */
+static volatile bool in_shared_worker;
+
+void log_shared_worker(bool running) { in_shared_worker = running; }
+
+void log_msg(enum log_level level, int errnum, const char *fmt, ...)
+{
 	char line[2048];
 	int n, saved = errno;
 
@@ -90,18 +120,34 @@ void log_msg(enum log_level level, int errnum, const char *fmt, ...)
 	if (errnum > 0 && n >= 0 && (size_t)n < sizeof(line))
 		snprintf(line + n, sizeof(line) - (size_t)n, ": %s", strerror(errnum));
 
-	fprintf(stderr, PROGRAM ": %s\n", line);
-	if (log_file_fd >= 0) {
-		/* A file has no collector to stamp it: lines carry their own UTC time and pid. */
-		char stamp[32] = "";
-		struct timespec ts;
-		struct tm tm;
+	if (in_shared_worker) {
+		char out[sizeof(line) + sizeof(PROGRAM ": \n")];
+		int len = snprintf(out, sizeof(out), PROGRAM ": %s\n", line);
 
-		if (clock_gettime(CLOCK_REALTIME, &ts) == 0 && gmtime_r(&ts.tv_sec, &tm))
-			strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ ", &tm);
-		dprintf(log_file_fd, "%s" PROGRAM "[%d]: %s\n", stamp, (int)getpid(), line);
+		if (len > 0 && write(STDERR_FILENO, out, (size_t)len < sizeof(out) ? (size_t)len : sizeof(out) - 1) < 0) {
+			/* the parent is gone: nobody to tell */
+		}
+	} else {
+		emit(level, line);
 	}
-	if (syslog_all || level <= LOG_LVL_WARN)
-		syslog(syslog_prio[level], "%s", line);
 	errno = saved;
+}
+
+void log_forwarded(const char *line)
+{
+	static const char prefix[] = PROGRAM ": ";
+	const char *rest = line;
+
+	if (strncmp(rest, prefix, sizeof(prefix) - 1) == 0)
+		rest += sizeof(prefix) - 1;
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		size_t len = strlen(level_names[i]);
+
+		if (strncmp(rest, level_names[i], len) == 0 && rest[len] == ':') {
+			emit((enum log_level)i, rest);
+			return;
+		}
+	}
+	/* Not one of ours (a libc message, say): stderr only, as the worker wrote it. */
+	fprintf(stderr, "%s\n", line);
 }

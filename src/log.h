@@ -32,6 +32,14 @@ bool log_enabled(enum log_level level);
 /* @errnum > 0 appends ": strerror(errnum)". */
 void log_msg(enum log_level level, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * log_shared_worker - a worker sharing this process's memory runs (true) or is gone (false).
+ * Meanwhile log_msg, which only that worker calls, writes each line to stderr alone.
+ */
+void log_shared_worker(bool running);
+/* log_forwarded - one line such a worker wrote (no newline): on to stderr, the log file and syslog. */
+void log_forwarded(const char *line);
+
 #define log_error(...) log_msg(LOG_LVL_ERROR, 0, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARN, 0, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LVL_INFO, 0, __VA_ARGS__)

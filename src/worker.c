@@ -8,6 +8,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -18,6 +21,23 @@
 #include "log.h"
 #include "util.h"
 #include "worker.h"
+
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
 
 void worker_send(int fd, const void *msg, size_t msg_size)
 {
@@ -92,6 +112,8 @@ static int reap(pid_t pid, bool kill_first, int64_t until_ms)
 	}
 	if (!kill_first)
 		kill(pid, SIGKILL);
+	/* A worker sharing our memory has SIGKILL pending: it runs no more of our code, our lines go out again. */
+	log_shared_worker(false);
 	log_error("worker %d did not end within %d ms of SIGKILL: it is stuck in the kernel (a FUSE request that "
 		  "lxcfs read and never answers); abandoned, it ends when lxcfs answers or its connection is aborted",
 		  (int)pid, WORKER_REAP_MS);
@@ -109,14 +131,97 @@ static void forward_log(int fd)
 	}
 }
 
-int worker_run_until(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_msg, void *ctx,
-		     int64_t deadline_ms)
+/* A shared-memory worker's stack; the first page is a guard. */
+#define SHARED_STACK_SIZE (512 * 1024)
+
+struct shared_child {
+	pid_t parent;
+	int msg_r, msg_w, log_r, log_w;
+	worker_fn fn;
+	void *arg;
+};
+
+static int shared_child_main(void *p)
+{
+	const struct shared_child *c = p;
+
+	/* The fd table is this child's own copy (no CLONE_FILES): these close only here. */
+	close(c->msg_r);
+	close(c->log_r);
+	child_setup(c->parent, c->log_w);
+	c->fn(c->arg, c->msg_w);
+	/* No fflush(NULL): the stdio buffers are the parent's. */
+	_exit(0);
+}
+
+/* The stack for a worker that shares our memory, or MAP_FAILED. */
+static void *shared_stack_map(void)
+{
+	void *base = mmap(NULL, SHARED_STACK_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+
+	if (base != MAP_FAILED && mprotect(base, 4096, PROT_NONE) < 0) {
+		munmap(base, SHARED_STACK_SIZE);
+		return MAP_FAILED;
+	}
+	return base;
+}
+
+/* Start @c->fn in a child sharing our memory (clone CLONE_VM, its own stack). Returns its pid or -errno. */
+static pid_t shared_child_start(struct shared_child *c, void *stack)
+{
+	pid_t pid;
+
+	log_shared_worker(true);
+	/* Not CLONE_FS: setns(CLONE_NEWNS) refuses a process that shares its filesystem state. */
+	pid = clone(shared_child_main, (char *)stack + SHARED_STACK_SIZE, CLONE_VM | SIGCHLD, c);
+	if (pid < 0) {
+		pid = -errno;
+		log_shared_worker(false);
+	}
+	return pid;
+}
+
+/* After a shared-memory worker is gone: its log lines, held in the pipe until now, go out. */
+static void shared_child_logs(int log_r)
+{
+	char buf[8192];
+	size_t have = 0;
+
+	log_shared_worker(false);
+	for (;;) {
+		struct pollfd l = { .fd = log_r, .events = POLLIN };
+		ssize_t n;
+		char *nl;
+
+		if (have < sizeof(buf) - 1 && poll(&l, 1, 0) == 1 && (l.revents & POLLIN) &&
+		    (n = read(log_r, buf + have, sizeof(buf) - 1 - have)) > 0)
+			have += (size_t)n;
+		else if (have == 0)
+			return;
+		else
+			buf[have++] = '\n'; /* the end, or a line longer than the buffer: as it is */
+		while ((nl = memchr(buf, '\n', have))) {
+			*nl = '\0';
+			log_forwarded(buf);
+			have -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, have);
+		}
+	}
+}
+
+static int run(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_msg, void *ctx, int64_t deadline_ms,
+	       bool share_memory)
 {
 	cleanup_free char *buf = NULL;
 	cleanup_close int msg_r = -1, log_r = -1;
 	int pfd[2], lfd[2];
-	pid_t parent = getpid(), pid;
-	int rc;
+	pid_t parent = getpid(), pid = -1;
+	/* What a shared-memory child reads as it starts and runs: here, it outlives the child. */
+	struct shared_child child;
+	void *stack = MAP_FAILED;
+	bool shared;
+	int rc, reaped;
 
 	if (msg_size == 0 || msg_size > PIPE_BUF)
 		return -EINVAL;
@@ -147,44 +252,63 @@ int worker_run_until(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_
 	msg_r = pfd[0];
 	log_r = lfd[0];
 	fflush(NULL); /* unflushed stdio would be written twice */
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		close(pfd[1]);
-		close(lfd[1]);
-		return rc;
+	/* valgrind cannot run such a child, and ASan's bookkeeping does not know it: fork there. */
+	if (share_memory && !RUNNING_ON_VALGRIND && !UNDER_ASAN && (stack = shared_stack_map()) != MAP_FAILED) {
+		child = (struct shared_child){ .parent = parent, .msg_r = msg_r, .msg_w = pfd[1], .log_r = log_r,
+					       .log_w = lfd[1], .fn = fn, .arg = arg };
+		/* Its lines wait in the pipe until it is gone: room for all of them (a failure leaves 64 KiB). */
+		(void)fcntl(lfd[1], F_SETPIPE_SZ, 1024 * 1024);
+		pid = shared_child_start(&child, stack);
+		if (pid < 0) {
+			munmap(stack, SHARED_STACK_SIZE);
+			stack = MAP_FAILED;
+		}
 	}
-	if (pid == 0) {
-		/* The parent's buffer: nothing for a leak checker (valgrind) to find at _exit. */
-		free(buf);
-		buf = NULL;
-		close(pfd[0]);
-		close(lfd[0]);
-		child_setup(parent, lfd[1]);
-		fn(arg, pfd[1]);
-		fflush(NULL);
-		_exit(0);
+	shared = stack != MAP_FAILED;
+	if (!shared) {
+		pid = fork();
+		if (pid < 0) {
+			rc = -errno;
+			close(pfd[1]);
+			close(lfd[1]);
+			return rc;
+		}
+		if (pid == 0) {
+			/* The parent's buffer: nothing for a leak checker (valgrind) to find at _exit. */
+			free(buf);
+			buf = NULL;
+			close(pfd[0]);
+			close(lfd[0]);
+			child_setup(parent, lfd[1]);
+			fn(arg, pfd[1]);
+			fflush(NULL);
+			_exit(0);
+		}
 	}
 	close(pfd[1]);
 	close(lfd[1]);
-
+	/*
+	 * While a worker sharing our memory runs, this loop and @on_msg are all we run: it uses
+	 * errno, the heap and stdio too. Its log lines are read once it is gone.
+	 */
 	for (;;) {
 		struct pollfd p[2] = { { .fd = msg_r, .events = POLLIN }, { .fd = log_r, .events = POLLIN } };
+		nfds_t nfds = shared || log_r < 0 ? 1 : 2;
 		int64_t left = deadline_ms - now_ms();
 		ssize_t n;
 
 		if (left <= 0) {
-			reap(pid, true, now_ms() + WORKER_REAP_MS);
-			return -ETIMEDOUT;
+			reaped = reap(pid, true, now_ms() + WORKER_REAP_MS);
+			rc = -ETIMEDOUT;
+			break;
 		}
-		if (poll(p, log_r >= 0 ? 2 : 1, (int)(left > 60000 ? 60000 : left)) <= 0)
+		if (poll(p, nfds, (int)(left > 60000 ? 60000 : left)) <= 0)
 			continue; /* EINTR or a slice of the wait ended */
-		if (log_r >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
+		if (nfds == 2 && (p[1].revents & (POLLIN | POLLHUP))) {
 			if (p[1].revents & POLLIN)
 				forward_log(log_r);
-			else {
+			else
 				close_fd(&log_r);
-			}
 		}
 		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
@@ -196,14 +320,28 @@ int worker_run_until(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_
 			continue;
 		}
 		/* EOF (the child is exiting) or a torn message (it cannot happen below PIPE_BUF). */
-		if (log_r >= 0) {
+		if (!shared && log_r >= 0) {
 			struct pollfd l = { .fd = log_r, .events = POLLIN };
 
 			while (poll(&l, 1, 0) == 1 && (l.revents & POLLIN))
 				forward_log(log_r);
 		}
-		return reap(pid, n != 0, now_ms() + WORKER_REAP_MS);
+		rc = reaped = reap(pid, n != 0, now_ms() + WORKER_REAP_MS);
+		break;
 	}
+	if (shared) {
+		shared_child_logs(log_r);
+		/* A worker abandoned in the kernel may still write to its stack when its call returns: left mapped. */
+		if (reaped != -ETIMEDOUT)
+			munmap(stack, SHARED_STACK_SIZE);
+	}
+	return rc;
+}
+
+int worker_run_until(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_msg, void *ctx,
+		     int64_t deadline_ms)
+{
+	return run(fn, arg, msg_size, on_msg, ctx, deadline_ms, false);
 }
 
 /* worker_run's fixed deadline, as worker_run_until's moving one. */
@@ -226,4 +364,11 @@ int worker_run(worker_fn fn, void *arg, size_t msg_size, worker_msg_fn on_msg, v
 	struct fixed_deadline f = { .on_msg = on_msg, .ctx = ctx, .deadline_ms = deadline_ms };
 
 	return worker_run_until(fn, arg, msg_size, fixed_deadline_msg, &f, deadline_ms);
+}
+
+int worker_run_shared(worker_fn fn, void *arg, size_t msg_size, worker_msg_fn on_msg, void *ctx, int64_t deadline_ms)
+{
+	struct fixed_deadline f = { .on_msg = on_msg, .ctx = ctx, .deadline_ms = deadline_ms };
+
+	return run(fn, arg, msg_size, fixed_deadline_msg, &f, deadline_ms, true);
 }
