@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * attach.h - where a mount is made and where it is undone. attach_in_worker()
- * runs in the forked namespace worker (engine.c owns the process and the deadline).
+ * and attach_undo_in_worker() run in the hook's namespace worker (engine.c owns the
+ * process and the deadline), a child that shares the hook's memory (worker_run_shared):
+ * code they reach allocates nothing, takes no lock, writes only to its own stack and logs
+ * only through log_*; a worker killed at the deadline must leave the parent nothing half
+ * done (docs/security.md, "A worker that shares the hook's memory").
  */
 #ifndef LXH_ATTACH_H
 #define LXH_ATTACH_H

@@ -154,7 +154,7 @@ static int undo_by_what_is_there(const struct attach_request *req, const struct 
 	log_info("the stopped worker left %zu lxcfs mount(s): undoing them", fresh.n);
 	job.undo_ids = fresh.ids;
 	job.n_undo_ids = fresh.n;
-	rc = worker_run(undo_child, &job, sizeof(struct attach_msg), on_msg, &job, end_ms - WORKER_REAP_MS);
+	rc = worker_run_shared(undo_child, &job, sizeof(struct attach_msg), on_msg, &job, end_ms - WORKER_REAP_MS);
 	if (job.done && job.last.rc < 0)
 		log_error("undo: %s", job.last.error.msg);
 	else if (rc < 0 || !job.done)
@@ -183,7 +183,7 @@ int engine_attach(const struct attach_request *req, struct attach_result *res, s
 	if (lxcfs_layers(req, &before, &e) < 0)
 		log_warn("cannot read the container's mounts before attaching (%s): a stopped worker could not be undone",
 			 e.msg);
-	rc = worker_run(attach_child, &job, sizeof(struct attach_msg), on_msg, &job, req->deadline_ms);
+	rc = worker_run_shared(attach_child, &job, sizeof(struct attach_msg), on_msg, &job, req->deadline_ms);
 	if (job.done) {
 		/* A result that arrived before the deadline is used, even if the worker then hung on its way out. */
 		*res = job.last.result;

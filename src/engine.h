@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * engine.h - run the namespace work in a forked worker under a deadline.
+ * engine.h - run the namespace work in a worker under a deadline (a child that
+ * shares the hook's memory: worker_run_shared, and the rules in attach.h).
  * A hung lxcfs blocks any lookup beneath it; only a process that can be
  * killed may touch it, and the caller must never wait on it unbounded.
  */
@@ -11,7 +12,7 @@
 #include "error.h"
 
 /**
- * engine_attach - attach_in_worker() in a forked child; the caller waits until
+ * engine_attach - attach_in_worker() in a worker child; the caller waits until
  * req->deadline_ms and then kills it. A result that arrived before is used. Without
  * one, the undo goes by what is there, not by what the worker said: the lxcfs layers
  * in the container's mountinfo that were not there before it started are detached by a
