@@ -56,8 +56,6 @@ int inject_lxcfs(const struct inject_request *r, lxfile_mask *mounted, struct lx
 
 	if (mounted)
 		*mounted = 0;
-	/* The decision to mount is made: from here on workers enter container namespaces. */
-	log_prepare_for_namespaces();
 	rc = proc_pin(r->pid, &proc, err);
 	if (rc < 0)
 		return rc;

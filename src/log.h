@@ -19,10 +19,10 @@ int log_level_parse(const char *name, enum log_level *out);
  */
 void log_init(enum log_level level, bool all_to_syslog, const char *log_file);
 /*
- * Before entering any container's namespace, once the decision to mount is made (an
- * unannotated container never pays for it): connect to syslog now (LOG_NDELAY) and load
- * the time zone, so a worker inside a container neither connects to the container's
- * /dev/log nor reads its /etc/localtime.
+ * Before a forked worker starts (worker.c; an unannotated container never has one): connect
+ * to syslog now (LOG_NDELAY) and load the time zone, so a worker that logs from inside a
+ * container neither connects to the container's /dev/log nor reads its /etc/localtime. A
+ * worker that shares the hook's memory does not need it: its lines are logged by the parent.
  */
 void log_prepare_for_namespaces(void);
 /* Name the container in every later line (its first 12 characters). NULL: none. */

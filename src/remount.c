@@ -358,8 +358,6 @@ int remount_run(const struct remount_options *opt, struct lxh_error *err)
 		rc = lxh_error_set(err, ENOMEM, "remount");
 		goto out;
 	}
-	if (!opt->dry_run)
-		log_prepare_for_namespaces();
 	for (;;) {
 		job.first_probe = job.probed;
 		job.live = 0;

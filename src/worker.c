@@ -266,6 +266,8 @@ static int run(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_
 	}
 	shared = stack != MAP_FAILED;
 	if (!shared) {
+		/* A forked worker logs for itself, perhaps from a container's mount namespace. */
+		log_prepare_for_namespaces();
 		pid = fork();
 		if (pid < 0) {
 			rc = -errno;
