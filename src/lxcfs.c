@@ -165,9 +165,9 @@ static bool dir_known_absent(int rootfd, const char *source, struct lxcfs_dir_me
 		memo->dir[len] = '\0';
 		/* Found, the lookup is cached for the file's own; not found, the siblings are spared theirs. */
 		dir = resolve_beneath(rootfd, memo->dir, O_PATH | O_DIRECTORY, true);
-		memo->rc = dir == -ENOENT ? -ENOENT : 0;
+		memo->absent = dir == -ENOENT;
 	}
-	return memo->rc == -ENOENT;
+	return memo->absent;
 }
 
 int lxcfs_open_source(int rootfd, const struct lxcfs_mount *m, const char *source, bool is_dir,

@@ -45,7 +45,7 @@ int lxcfs_open_root(const struct lxcfs_mount *m, bool ask_lxcfs, struct lxh_erro
  */
 struct lxcfs_dir_memo {
 	char dir[64];
-	int rc; /* 0: there, or not asked; -ENOENT: lxcfs has no such directory */
+	bool absent; /* lxcfs answered that it has no such directory */
 };
 
 /**

@@ -105,16 +105,16 @@ int main(void)
 	/* With a memo, in lxfiles[] order. */
 	is_int(try_open(root, &m, "proc/cpuinfo", false, &memo, &err), 0, "memo: a served file opens");
 	is_str(memo.dir, "proc", "memo: its directory is remembered");
-	is_int(memo.rc, 0, "memo: ... as there");
+	ok(!memo.absent, "memo: ... as there");
 	is_int(try_open(root, &m, "proc/meminfo", false, &memo, &err), 0, "memo: a sibling opens");
 	is_int(try_open(root, &m, "proc/slabinfo", false, &memo, &err), -ENOENT,
 	       "memo: a missing file in a present directory: ENOENT");
-	is_int(memo.rc, 0, "memo: ... and the directory is still there");
+	ok(!memo.absent, "memo: ... and the directory is still there");
 	is_int(try_open(root, &m, "proc/pressure/cpu", false, &memo, &err), -ENOENT,
 	       "memo: a file under a missing directory: ENOENT");
 	is_str(err.msg, want, "memo: the same error as without it");
 	is_str(memo.dir, "proc/pressure", "memo: the missing directory is remembered");
-	is_int(memo.rc, -ENOENT, "memo: ... as missing");
+	ok(memo.absent, "memo: ... as missing");
 
 	/* The siblings are answered from the memo: lxcfs is not asked again, even if the directory appeared. */
 	mk("proc/pressure", true);
@@ -129,7 +129,7 @@ int main(void)
 	is_int(try_open(root, &m, "sys/devices/system/cpu/online", false, &memo, &err), 0,
 	       "memo: a file in the next directory opens");
 	is_str(memo.dir, "sys/devices/system/cpu", "memo: the new directory replaces the old");
-	is_int(memo.rc, 0, "memo: ... as there");
+	ok(!memo.absent, "memo: ... as there");
 	is_int(try_open(root, &m, "sys/devices/system/cpu", true, &memo, &err), 0, "memo: a directory source opens");
 	is_str(memo.dir, "sys/devices/system", "memo: its parent is the one remembered");
 
