@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,35 +75,42 @@ struct sm_mount {
 	uint32_t mnt_point;
 	uint64_t mnt_ns_id;
 	uint32_t fs_subtype;
-	uint32_t rest[];
 };
 
 static bool disabled;
 
 void sm_disable(void) { disabled = true; }
 
-/* The answer and its strings: lxcfs's are short, a mount point at most PATH_MAX. */
-union sm_buf {
+/* The size of struct statmount up to its "str" member, where the strings' offsets count from. */
+#define SM_STRUCT_SIZE 512
+
+/*
+ * The answer and its strings: lxcfs's are short, a mount point at most PATH_MAX. The strings
+ * are a member of their own, not an offset into one buffer, so that every read of them is
+ * bounded by what they are (GCC's -Wstringop-overread took a read past the struct for one
+ * past its first field).
+ */
+struct sm_buf {
 	struct sm_mount m;
-	char bytes[1024 + PATH_MAX];
+	char unread[SM_STRUCT_SIZE - sizeof(struct sm_mount)];
+	char str[512 + PATH_MAX];
 };
+_Static_assert(sizeof(struct sm_mount) <= SM_STRUCT_SIZE, "struct statmount is 512 bytes before its strings");
+_Static_assert(offsetof(struct sm_buf, str) == SM_STRUCT_SIZE, "the strings start where the kernel puts them");
 
-static const char *sm_str(const union sm_buf *b, uint32_t off)
+static const char *sm_str(const struct sm_buf *b, uint32_t off)
 {
-	/* Offsets count from the end of the struct the kernel knows (its "str" member): 512 bytes. */
-	size_t base = 512;
-
-	if (base + off >= sizeof(b->bytes) || base + off >= b->m.size)
+	if (off >= sizeof(b->str) || (size_t)SM_STRUCT_SIZE + off >= b->m.size)
 		return NULL;
-	return b->bytes + base + off;
+	return b->str + off;
 }
 
 /* statmount(@id) in namespace @ns_id (0: ours). Returns: 0 with every field of @want, or -1. */
-static int sm_get(uint64_t id, uint64_t ns_id, uint64_t want, union sm_buf *b)
+static int sm_get(uint64_t id, uint64_t ns_id, uint64_t want, struct sm_buf *b)
 {
 	struct sm_req req = { .size = SM_REQ_SIZE_VER1, .mnt_id = id, .param = want, .mnt_ns_id = ns_id };
 
-	if (syscall(__NR_statmount, &req, b, sizeof(b->bytes), 0) < 0) {
+	if (syscall(__NR_statmount, &req, b, sizeof(*b), 0) < 0) {
 		/* Before 6.8 (or valgrind): every later call would fail the same way. */
 		if (errno == ENOSYS)
 			disabled = true;
@@ -113,11 +121,11 @@ static int sm_get(uint64_t id, uint64_t ns_id, uint64_t want, union sm_buf *b)
 		errno = EOPNOTSUPP;
 		return -1;
 	}
-	b->bytes[sizeof(b->bytes) - 1] = '\0';
+	b->str[sizeof(b->str) - 1] = '\0';
 	return 0;
 }
 
-static bool sm_is_lxcfs(const union sm_buf *b)
+static bool sm_is_lxcfs(const struct sm_buf *b)
 {
 	const char *type = sm_str(b, b->m.fs_type), *subtype = sm_str(b, b->m.fs_subtype);
 
@@ -128,7 +136,7 @@ static bool sm_is_lxcfs(const union sm_buf *b)
 int sm_lxcfs_root(const char *path, dev_t *dev)
 {
 	const uint64_t want = SM_SB_BASIC | SM_MNT_POINT | SM_FS_TYPE | SM_MNT_OPTS | SM_FS_SUBTYPE;
-	union sm_buf b;
+	struct sm_buf b;
 	struct statx stx;
 	const char *point, *opts;
 	unsigned long uid;
@@ -161,7 +169,7 @@ int sm_lxcfs_layers(int mntns_fd, dev_t dev, int **ids, size_t *n)
 	cleanup_free int *out = NULL;
 	size_t count = 0, cap = 0;
 	uint64_t list[128];
-	union sm_buf b;
+	struct sm_buf b;
 	long got;
 
 	if (disabled || ioctl(mntns_fd, SM_NS_GET_MNTNS_ID, &req.mnt_ns_id) < 0)
@@ -209,7 +217,7 @@ int sm_lxcfs_layers(int mntns_fd, dev_t dev, int **ids, size_t *n)
 
 int sm_fd_mount(int fd, struct sm_fd_mount *out)
 {
-	union sm_buf b;
+	struct sm_buf b;
 	struct statx stx;
 
 	if (disabled)
