@@ -46,17 +46,6 @@ void log_init(enum log_level level, bool all_to_syslog, const char *log_file)
 	}
 }
 
-void log_prepare_for_namespaces(void)
-{
-	static bool done;
-
-	if (done)
-		return;
-	done = true;
-	openlog(PROGRAM, LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	tzset();
-}
-
 void log_set_container(const char *id)
 {
 	size_t i = 0;
@@ -69,11 +58,36 @@ void log_set_container(const char *id)
 
 bool log_enabled(enum log_level level) { return level <= current_level; }
 
+/*
+ * Set in a worker (worker.c): its lines go to its stderr, a pipe, and nowhere else; the
+ * parent logs them (log_forwarded). So no line is ever logged from inside a container's
+ * mount namespace (the container's /dev/log, its /etc/localtime), and a worker that shares
+ * the parent's memory neither takes syslog()'s lock nor links the log file's dprintf() FILE
+ * into libc's list, which a worker killed in either would leave to the parent half done.
+ */
+static volatile bool in_worker;
+
+void log_in_worker(bool running) { in_worker = running; }
+
 /* One formatted line to stderr, the log file and (warnings and errors, or all with --syslog) syslog. */
 static void emit(enum log_level level, const char *line)
 {
 	static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
+	if (in_worker) {
+		/* One write(2) of a line formatted on the stack: no lock, no allocation. */
+		char out[4096];
+		int len = snprintf(out, sizeof(out), PROGRAM ": %s\n", line);
+
+		if (len > 0 && (size_t)len >= sizeof(out)) {
+			len = (int)sizeof(out) - 1; /* cut, still a line of its own */
+			out[len - 1] = '\n';
+		}
+		if (len > 0 && write(STDERR_FILENO, out, (size_t)len) < 0) {
+			/* the parent is gone: nobody to tell */
+		}
+		return;
+	}
 	fprintf(stderr, PROGRAM ": %s\n", line);
 	if (log_file_fd >= 0) {
 		/* A file has no collector to stamp it: lines carry their own UTC time and pid. */
@@ -88,17 +102,6 @@ static void emit(enum log_level level, const char *line)
 	if (syslog_all || level <= LOG_LVL_WARN)
 		syslog(syslog_prio[level], "%s", line);
 }
-
-/*
- * Set by the parent while a worker that shares its memory runs (worker_run_shared): the
- * worker's lines then go to its stderr, a pipe, and nowhere else; the parent passes them to
- * log_forwarded once the worker is gone. syslog() takes a lock and the log file's dprintf()
- * links a FILE into libc's list: a worker killed in either would leave them to the parent
- * half done.
- */
-static volatile bool in_shared_worker;
-
-void log_shared_worker(bool running) { in_shared_worker = running; }
 
 void log_msg(enum log_level level, int errnum, const char *fmt, ...)
 {
@@ -120,16 +123,7 @@ void log_msg(enum log_level level, int errnum, const char *fmt, ...)
 	if (errnum > 0 && n >= 0 && (size_t)n < sizeof(line))
 		snprintf(line + n, sizeof(line) - (size_t)n, ": %s", strerror(errnum));
 
-	if (in_shared_worker) {
-		char out[sizeof(line) + sizeof(PROGRAM ": \n")];
-		int len = snprintf(out, sizeof(out), PROGRAM ": %s\n", line);
-
-		if (len > 0 && write(STDERR_FILENO, out, (size_t)len < sizeof(out) ? (size_t)len : sizeof(out) - 1) < 0) {
-			/* the parent is gone: nobody to tell */
-		}
-	} else {
-		emit(level, line);
-	}
+	emit(level, line);
 	errno = saved;
 }
 

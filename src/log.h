@@ -18,13 +18,6 @@ int log_level_parse(const char *name, enum log_level *out);
  * @log_file: append every line there too (NULL: none).
  */
 void log_init(enum log_level level, bool all_to_syslog, const char *log_file);
-/*
- * Before a forked worker starts (worker.c; an unannotated container never has one): connect
- * to syslog now (LOG_NDELAY) and load the time zone, so a worker that logs from inside a
- * container neither connects to the container's /dev/log nor reads its /etc/localtime. A
- * worker that shares the hook's memory does not need it: its lines are logged by the parent.
- */
-void log_prepare_for_namespaces(void);
 /* Name the container in every later line (its first 12 characters). NULL: none. */
 void log_set_container(const char *id);
 bool log_enabled(enum log_level level);
@@ -33,11 +26,11 @@ bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
- * log_shared_worker - a worker sharing this process's memory runs (true) or is gone (false).
- * Meanwhile log_msg, which only that worker calls, writes each line to stderr alone.
+ * log_in_worker - this process is a worker (true; worker.c), or is the parent again (false).
+ * Meanwhile log_msg writes each line to stderr alone, a pipe to the parent.
  */
-void log_shared_worker(bool running);
-/* log_forwarded - one line such a worker wrote (no newline): on to stderr, the log file and syslog. */
+void log_in_worker(bool running);
+/* log_forwarded - one line a worker wrote (no newline): on to stderr, the log file and syslog. */
 void log_forwarded(const char *line);
 
 #define log_error(...) log_msg(LOG_LVL_ERROR, 0, __VA_ARGS__)

@@ -113,22 +113,61 @@ static int reap(pid_t pid, bool kill_first, int64_t until_ms)
 	if (!kill_first)
 		kill(pid, SIGKILL);
 	/* A worker sharing our memory has SIGKILL pending: it runs no more of our code, our lines go out again. */
-	log_shared_worker(false);
+	log_in_worker(false);
 	log_error("worker %d did not end within %d ms of SIGKILL: it is stuck in the kernel (a FUSE request that "
 		  "lxcfs read and never answers); abandoned, it ends when lxcfs answers or its connection is aborted",
 		  (int)pid, WORKER_REAP_MS);
 	return -ETIMEDOUT;
 }
 
-/* Pass what the worker logged on to our stderr. */
-static void forward_log(int fd)
-{
-	char buf[4096];
-	ssize_t n = read(fd, buf, sizeof(buf));
+/*
+ * A worker's log lines, read from its stderr pipe and logged here (log_forwarded): a worker
+ * never logs for itself (log_in_worker), so every line reaches stderr, the log file and syslog
+ * from this process, whichever namespace the worker was in.
+ */
+struct log_lines {
+	int fd;
+	size_t have;
+	char buf[8192];
+};
 
-	if (n > 0 && write(STDERR_FILENO, buf, (size_t)n) < 0) {
-		/* stderr gone: the log file and syslog still have every line */
+/* Log each whole line held; at @end (or a full buffer) the rest as one too. */
+static void log_lines_emit(struct log_lines *l, bool end)
+{
+	char *nl;
+
+	if (l->have == sizeof(l->buf) - 1 || (end && l->have > 0))
+		l->buf[l->have++] = '\n'; /* the end, or a line longer than the buffer: as it is */
+	while ((nl = memchr(l->buf, '\n', l->have))) {
+		*nl = '\0';
+		log_forwarded(l->buf);
+		l->have -= (size_t)(nl + 1 - l->buf);
+		memmove(l->buf, nl + 1, l->have);
 	}
+}
+
+/* One read of what the pipe holds. Returns false at its end (EOF or an error). */
+static bool log_lines_read(struct log_lines *l)
+{
+	ssize_t n = read(l->fd, l->buf + l->have, sizeof(l->buf) - 1 - l->have);
+
+	if (n < 0 && errno == EINTR)
+		return true;
+	if (n <= 0)
+		return false;
+	l->have += (size_t)n;
+	log_lines_emit(l, false);
+	return true;
+}
+
+/* Everything the pipe holds now, without waiting (an abandoned worker may hold it open). */
+static void log_lines_drain(struct log_lines *l)
+{
+	struct pollfd p = { .fd = l->fd, .events = POLLIN };
+
+	while (l->fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLIN) && log_lines_read(l))
+		;
+	log_lines_emit(l, true);
 }
 
 /* A shared-memory worker's stack; the first page is a guard. */
@@ -173,42 +212,14 @@ static pid_t shared_child_start(struct shared_child *c, void *stack)
 {
 	pid_t pid;
 
-	log_shared_worker(true);
+	log_in_worker(true);
 	/* Not CLONE_FS: setns(CLONE_NEWNS) refuses a process that shares its filesystem state. */
 	pid = clone(shared_child_main, (char *)stack + SHARED_STACK_SIZE, CLONE_VM | SIGCHLD, c);
 	if (pid < 0) {
 		pid = -errno;
-		log_shared_worker(false);
+		log_in_worker(false);
 	}
 	return pid;
-}
-
-/* After a shared-memory worker is gone: its log lines, held in the pipe until now, go out. */
-static void shared_child_logs(int log_r)
-{
-	char buf[8192];
-	size_t have = 0;
-
-	log_shared_worker(false);
-	for (;;) {
-		struct pollfd l = { .fd = log_r, .events = POLLIN };
-		ssize_t n;
-		char *nl;
-
-		if (have < sizeof(buf) - 1 && poll(&l, 1, 0) == 1 && (l.revents & POLLIN) &&
-		    (n = read(log_r, buf + have, sizeof(buf) - 1 - have)) > 0)
-			have += (size_t)n;
-		else if (have == 0)
-			return;
-		else
-			buf[have++] = '\n'; /* the end, or a line longer than the buffer: as it is */
-		while ((nl = memchr(buf, '\n', have))) {
-			*nl = '\0';
-			log_forwarded(buf);
-			have -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, have);
-		}
-	}
 }
 
 static int run(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_msg, void *ctx, int64_t deadline_ms,
@@ -220,6 +231,7 @@ static int run(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_
 	pid_t parent = getpid(), pid = -1;
 	/* What a shared-memory child reads as it starts and runs: here, it outlives the child. */
 	struct shared_child child;
+	struct log_lines lines = { .fd = -1 };
 	void *stack = MAP_FAILED;
 	bool shared;
 	int rc, reaped;
@@ -251,7 +263,7 @@ static int run(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_
 		return -EMFILE;
 	}
 	msg_r = pfd[0];
-	log_r = lfd[0];
+	lines.fd = log_r = lfd[0];
 	fflush(NULL); /* unflushed stdio would be written twice */
 	/* valgrind cannot run such a child, and ASan's bookkeeping does not know it: fork there. */
 	if (share_memory && !RUNNING_ON_VALGRIND && !UNDER_ASAN && (stack = shared_stack_map()) != MAP_FAILED) {
@@ -267,8 +279,6 @@ static int run(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_
 	}
 	shared = stack != MAP_FAILED;
 	if (!shared) {
-		/* A forked worker logs for itself, perhaps from a container's mount namespace. */
-		log_prepare_for_namespaces();
 		pid = fork();
 		if (pid < 0) {
 			rc = -errno;
@@ -282,6 +292,7 @@ static int run(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_
 			buf = NULL;
 			close(pfd[0]);
 			close(lfd[0]);
+			log_in_worker(true);
 			child_setup(parent, lfd[1]);
 			fn(arg, pfd[1]);
 			fflush(NULL);
@@ -291,13 +302,14 @@ static int run(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_
 	close(pfd[1]);
 	close(lfd[1]);
 	/*
-	 * While a worker sharing our memory runs, this loop and @on_msg are all we run: it uses
-	 * errno, the heap and stdio too. Its log lines are read once it is gone.
+	 * A forked worker's log lines are logged as they come. While a worker sharing our memory
+	 * runs, this loop and @on_msg are all we run (errno, the heap and stdio are its too): its
+	 * lines wait in their pipe until it is gone.
 	 */
 	for (;;) {
-		struct pollfd p[2] = { { .fd = msg_r, .events = POLLIN }, { .fd = log_r, .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = msg_r, .events = POLLIN }, { .fd = lines.fd, .events = POLLIN } };
 		/* cppcheck-suppress knownConditionTrueFalse ; cppcheck does not see fork() return in the parent */
-		nfds_t nfds = shared || log_r < 0 ? 1 : 2;
+		nfds_t nfds = shared || lines.fd < 0 ? 1 : 2;
 		int64_t left = deadline_ms - now_ms();
 		ssize_t n;
 
@@ -308,12 +320,8 @@ static int run(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_
 		}
 		if (poll(p, nfds, (int)(left > 60000 ? 60000 : left)) <= 0)
 			continue; /* EINTR or a slice of the wait ended */
-		if (nfds == 2 && (p[1].revents & (POLLIN | POLLHUP))) {
-			if (p[1].revents & POLLIN)
-				forward_log(log_r);
-			else
-				close_fd(&log_r);
-		}
+		if (nfds == 2 && (p[1].revents & (POLLIN | POLLHUP)) && !log_lines_read(&lines))
+			lines.fd = -1; /* its end: the message pipe says when the worker is done */
 		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		n = read(msg_r, buf, msg_size);
@@ -324,21 +332,16 @@ static int run(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_fn on_
 			continue;
 		}
 		/* EOF (the child is exiting) or a torn message (it cannot happen below PIPE_BUF). */
-		if (!shared && log_r >= 0) {
-			struct pollfd l = { .fd = log_r, .events = POLLIN };
-
-			while (poll(&l, 1, 0) == 1 && (l.revents & POLLIN))
-				forward_log(log_r);
-		}
 		rc = reaped = reap(pid, n != 0, now_ms() + WORKER_REAP_MS);
 		break;
 	}
-	if (shared) {
-		shared_child_logs(log_r);
-		/* A worker abandoned in the kernel may still write to its stack when its call returns: left mapped. */
-		if (reaped != -ETIMEDOUT)
-			munmap(stack, SHARED_STACK_SIZE);
-	}
+	if (shared)
+		log_in_worker(false);
+	/* What is left in the pipe: all of a shared worker's lines, a forked one's last. */
+	log_lines_drain(&lines);
+	/* A worker abandoned in the kernel may still write to its stack when its call returns: left mapped. */
+	if (shared && reaped != -ETIMEDOUT)
+		munmap(stack, SHARED_STACK_SIZE);
 	return rc;
 }
 

@@ -9,8 +9,10 @@
  * parent never waits for a child without a bound: it kills it, waits WORKER_REAP_MS
  * at most, and then abandons it (the kill stays pending: the worker makes no further
  * system call once its stuck one returns). A worker holds none of the caller's
- * stdio: stdin and stdout are closed to it, stderr is a pipe the parent forwards,
+ * stdio: stdin and stdout are closed to it, stderr is a pipe the parent reads,
  * so a runtime waiting for the hook's stdout and stderr to close is not held by it.
+ * A worker never logs for itself: log_msg writes its lines to that pipe and the
+ * parent logs them (stderr, the log file, syslog), from outside any container.
  */
 #ifndef LXH_WORKER_H
 #define LXH_WORKER_H
@@ -64,8 +66,8 @@ int worker_run_until(worker_fn fn, void *arg, size_t msg_size, worker_msg_until_
  * For a caller that does nothing while the child runs, since errno, the heap and stdio are
  * shared with it: @on_msg may only copy the message, and @fn must not allocate, write to
  * memory it shares with the parent, or take a lock (a worker killed at the deadline would
- * leave it held). Its log lines go to stderr only, and the parent passes them on to the log
- * file and syslog once it is gone.
+ * leave it held). Its log lines wait in their pipe, and the parent logs them once it is gone
+ * (a forked worker's, as they come).
  */
 int worker_run_shared(worker_fn fn, void *arg, size_t msg_size, worker_msg_fn on_msg, void *ctx, int64_t deadline_ms);
 

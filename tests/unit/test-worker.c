@@ -2,7 +2,8 @@
 /*
  * test-worker.c - worker_run() ends by its deadline, runs nothing after it, and hands the
  * child none of the caller's stdio; worker_run_until()'s deadline moves with each message;
- * worker_run_shared() does the same, may setns, and passes its log lines on once it is gone.
+ * worker_run_shared() does the same and may setns; either worker's log lines are logged by
+ * the caller, once each, a killed worker's too.
  * (A child stuck in the kernel, which SIGKILL cannot end,
  * takes a hung FUSE daemon: integration test 18 has one.)
  */
@@ -162,12 +163,10 @@ static const char *slurp(const char *path)
 
 static void test_shared(void)
 {
-	char dir[] = "/tmp/test-worker.XXXXXX", err_path[64], file_path[64];
 	struct fd_msg m = { 0 };
 	struct stat st;
 	int64_t t0 = now_ms();
-	int rc, e = -1, saved_stderr, one = 0;
-	const char *text;
+	int rc, e = -1;
 
 	rc = worker_run_shared(sleeper, NULL, sizeof(int), never_msg, NULL, t0 + 200);
 	is_int(rc, -ETIMEDOUT, "shared: a worker that never ends: -ETIMEDOUT");
@@ -188,13 +187,37 @@ static void test_shared(void)
 	is_int(rc, 0, "shared: the setns worker ran to its end");
 	ok(e != EINVAL, "shared: setns(CLONE_NEWNS) is not refused for a shared filesystem state (errno %d)", e);
 
-	/* Its lines reach our stderr and the log file once, after it is gone. */
+}
+
+static void logs_then_sleeps(void *arg, int fd)
+{
+	(void)arg;
+	(void)fd;
+	log_warn("a last word before the deadline");
+	pause();
+}
+
+typedef int (*runner_fn)(worker_fn fn, void *arg, size_t msg_size, worker_msg_fn on_msg, void *ctx,
+			 int64_t deadline_ms);
+
+/*
+ * A worker's lines, forked or sharing our memory, reach our stderr and the log file once,
+ * logged by us (the log file's pid is ours), and a worker killed at the deadline still has
+ * the lines it wrote before logged.
+ */
+static void test_logs(const char *what, runner_fn run)
+{
+	char dir[] = "/tmp/test-worker.XXXXXX", err_path[64], file_path[64], pid_tag[32];
+	int rc, rc_late, saved_stderr, one = 0;
+	const char *text;
+
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		exit(99);
 	}
 	snprintf(err_path, sizeof(err_path), "%s/stderr", dir);
 	snprintf(file_path, sizeof(file_path), "%s/log", dir);
+	snprintf(pid_tag, sizeof(pid_tag), "lxcfs-oci-hook[%d]: ", (int)getpid());
 	log_init(LOG_LVL_INFO, false, file_path);
 	fflush(stderr);
 	saved_stderr = dup(STDERR_FILENO);
@@ -202,21 +225,29 @@ static void test_shared(void)
 		perror("stderr");
 		exit(99);
 	}
-	rc = worker_run_shared(logs_a_warning, NULL, sizeof(int), take_int, &one, now_ms() + 5000);
+	rc = run(logs_a_warning, NULL, sizeof(int), take_int, &one, now_ms() + 5000);
+	rc_late = run(logs_then_sleeps, NULL, sizeof(int), never_msg, NULL, now_ms() + 300);
 	fflush(stderr);
 	dup2(saved_stderr, STDERR_FILENO);
 	close(saved_stderr);
 	log_init(LOG_LVL_WARN, false, NULL);
-	is_int(rc, 0, "shared: the logging worker ran to its end");
-	is_int(one, 1, "shared: its message came");
+	is_int(rc, 0, "%s: the logging worker ran to its end", what);
+	is_int(one, 1, "%s: its message came", what);
+	is_int(rc_late, -ETIMEDOUT, "%s: the worker that logs and sleeps: -ETIMEDOUT", what);
 	text = slurp(err_path);
-	ok(strstr(text, "lxcfs-oci-hook: warn: a warning from the worker\n") != NULL, "shared: its warning is on stderr");
-	ok(strstr(text, "lxcfs-oci-hook: info: a second line\n") != NULL, "shared: and its second line");
-	ok(strstr(text, "a warning") && !strstr(strstr(text, "a warning") + 1, "a warning"), "shared: once");
+	ok(strstr(text, "lxcfs-oci-hook: warn: a warning from the worker\n") != NULL, "%s: its warning is on stderr",
+	   what);
+	ok(strstr(text, "lxcfs-oci-hook: info: a second line\n") != NULL, "%s: and its second line", what);
+	ok(strstr(text, "a warning") && !strstr(strstr(text, "a warning") + 1, "a warning"), "%s: once", what);
+	ok(strstr(text, "lxcfs-oci-hook: warn: a last word before the deadline\n") != NULL,
+	   "%s: a killed worker's last line is on stderr", what);
 	text = slurp(file_path);
-	ok(strstr(text, "lxcfs-oci-hook[") && strstr(text, "]: warn: a warning from the worker\n"),
-	   "shared: its warning is in the log file, stamped");
-	ok(strstr(text, "]: info: a second line\n") != NULL, "shared: and its second line");
+	ok(strstr(text, pid_tag) && strstr(text, "]: warn: a warning from the worker\n"),
+	   "%s: its warning is in the log file, stamped with our pid", what);
+	ok(strstr(text, "]: info: a second line\n") != NULL, "%s: and its second line", what);
+	ok(strstr(text, "a warning") && !strstr(strstr(text, "a warning") + 1, "a warning"), "%s: once there too", what);
+	ok(strstr(text, "]: warn: a last word before the deadline\n") != NULL, "%s: and the killed worker's line",
+	   what);
 	unlink(err_path);
 	unlink(file_path);
 	rmdir(dir);
@@ -252,5 +283,7 @@ int main(void)
 	}
 	test_until();
 	test_shared();
+	test_logs("forked", worker_run);
+	test_logs("shared", worker_run_shared);
 	return done_testing();
 }
