@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* spec.c - read the parts of the bundle's config.json the hook needs. */
+/* spec.c - load the bundle's config.json (parsed in spec_parse.c), and the paths it gives. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,8 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "io.h"
 #include "spec.h"
+#include "util.h"
 
 #define WHAT "config.json"
 
@@ -89,182 +90,6 @@ int oci_rootfs_path(const char *bundle, const char *root, char **out, struct lxh
 		return lxh_error_set(err, -ret, "cannot clean root path \"%s\"", path);
 	*out = move_ptr(path);
 	return 0;
-}
-
-/* A cleaned copy of a mount destination; runc resolves a relative one against the rootfs. */
-static int clean_destination(const char *dest, char **out)
-{
-	size_t size = strlen(dest) + 2;
-	cleanup_free char *raw = malloc(size);
-	char *clean;
-	int ret;
-
-	*out = NULL;
-	if (!raw)
-		return -ENOMEM;
-	snprintf(raw, size, "%s%s", dest[0] == '/' ? "" : "/", dest);
-	clean = malloc(size);
-	if (!clean)
-		return -ENOMEM;
-	ret = path_clean(raw, clean, size);
-	if (ret < 0) {
-		free(clean);
-		return ret;
-	}
-	*out = clean;
-	return 0;
-}
-
-static int parse_root(yajl_val tree, struct oci_spec *spec, struct lxh_error *err)
-{
-	yajl_val root = json_get(tree, "root", yajl_t_any), path;
-
-	if (json_absent(root))
-		return lxh_error_set(err, 0, WHAT ": \"root\" is missing (expected an object with a string \"path\")");
-	if (!YAJL_IS_OBJECT(root))
-		return lxh_error_set(err, 0, WHAT ": \"root\" must be an object with a string \"path\"");
-	path = json_get(root, "path", yajl_t_any);
-	if (json_absent(path))
-		return lxh_error_set(err, 0, WHAT ": \"root\".\"path\" is missing (expected a non-empty string)");
-	if (!YAJL_IS_STRING(path) || path->u.string[0] == '\0')
-		return lxh_error_set(err, 0, WHAT ": \"root\".\"path\" must be a non-empty string");
-	spec->root_path = strdup(path->u.string);
-	if (!spec->root_path)
-		return lxh_error_set(err, ENOMEM, WHAT ": \"root\".\"path\"");
-	return 0;
-}
-
-static int parse_namespaces(yajl_val tree, struct oci_spec *spec, struct lxh_error *err)
-{
-	yajl_val linux_ = json_get(tree, "linux", yajl_t_any), nss;
-
-	if (json_absent(linux_))
-		return 0;
-	if (!YAJL_IS_OBJECT(linux_))
-		return lxh_error_set(err, 0, WHAT ": \"linux\" must be an object");
-	nss = json_get(linux_, "namespaces", yajl_t_any);
-	if (json_absent(nss))
-		return 0;
-	if (!YAJL_IS_ARRAY(nss))
-		return lxh_error_set(err, 0, WHAT ": \"linux\".\"namespaces\" must be an array of objects");
-
-	for (size_t i = 0; i < nss->u.array.len; i++) {
-		yajl_val ns = nss->u.array.values[i], type, path;
-
-		if (!YAJL_IS_OBJECT(ns))
-			return lxh_error_set(err, 0, WHAT ": \"linux\".\"namespaces\"[%zu] must be an object", i);
-		type = json_get(ns, "type", yajl_t_any);
-		if (!YAJL_IS_STRING(type))
-			return lxh_error_set(err, 0, WHAT ": \"linux\".\"namespaces\"[%zu].\"type\" must be a string", i);
-		if (strcmp(type->u.string, "mount") != 0)
-			continue;
-		/* runc refuses a namespace type given twice too; which one we join must not be a guess. */
-		if (spec->has_mount_ns)
-			return lxh_error_set(err, 0, WHAT ": \"linux\".\"namespaces\" holds the mount namespace twice");
-		spec->has_mount_ns = true;
-		path = json_get(ns, "path", yajl_t_any);
-		if (json_absent(path))
-			continue;
-		if (!YAJL_IS_STRING(path))
-			return lxh_error_set(err, 0, WHAT ": \"linux\".\"namespaces\"[%zu].\"path\" must be a string", i);
-		/* An empty path is how Go's omitempty-less encoders say "no path": a new namespace. */
-		if (path->u.string[0] == '\0')
-			continue;
-		spec->mount_ns_path = strdup(path->u.string);
-		if (!spec->mount_ns_path)
-			return lxh_error_set(err, ENOMEM, WHAT ": \"linux\".\"namespaces\"");
-	}
-	return 0;
-}
-
-static int parse_mounts(yajl_val tree, struct oci_spec *spec, struct lxh_error *err)
-{
-	yajl_val mounts = json_get(tree, "mounts", yajl_t_any);
-	size_t n;
-
-	if (json_absent(mounts))
-		return 0;
-	if (!YAJL_IS_ARRAY(mounts))
-		return lxh_error_set(err, 0, WHAT ": \"mounts\" must be an array of objects");
-	n = mounts->u.array.len;
-	if (n == 0)
-		return 0;
-	spec->mount_dests = calloc(n, sizeof(*spec->mount_dests));
-	if (!spec->mount_dests)
-		return lxh_error_set(err, ENOMEM, WHAT ": \"mounts\"");
-
-	for (size_t i = 0; i < n; i++) {
-		yajl_val m = mounts->u.array.values[i], dest;
-		int ret;
-
-		if (!YAJL_IS_OBJECT(m))
-			return lxh_error_set(err, 0, WHAT ": \"mounts\"[%zu] must be an object", i);
-		dest = json_get(m, "destination", yajl_t_any);
-		if (json_absent(dest))
-			return lxh_error_set(err, 0, WHAT ": \"mounts\"[%zu].\"destination\" is missing", i);
-		if (!YAJL_IS_STRING(dest) || dest->u.string[0] == '\0')
-			return lxh_error_set(err, 0, WHAT ": \"mounts\"[%zu].\"destination\" must be a non-empty string",
-					     i);
-		ret = clean_destination(dest->u.string, &spec->mount_dests[i]);
-		if (ret < 0)
-			return lxh_error_set(err, -ret, WHAT ": \"mounts\"[%zu].\"destination\"", i);
-		spec->n_mounts = i + 1;
-	}
-	return 0;
-}
-
-static int parse_tree(yajl_val tree, struct oci_spec *spec, struct lxh_error *err)
-{
-	yajl_val ann;
-	int ret;
-
-	ret = parse_root(tree, spec, err);
-	if (ret < 0)
-		return ret;
-	ret = parse_namespaces(tree, spec, err);
-	if (ret < 0)
-		return ret;
-	ret = parse_mounts(tree, spec, err);
-	if (ret < 0)
-		return ret;
-	ann = json_get(tree, "annotations", yajl_t_any);
-	if (!json_absent(ann))
-		return json_string_map(ann, WHAT, "annotations", &spec->annotations, err);
-	return 0;
-}
-
-int oci_spec_parse(const char *buf, size_t len, struct oci_spec *spec, struct lxh_error *err)
-{
-	cleanup_yajl yajl_val tree = NULL;
-	int ret;
-
-	memset(spec, 0, sizeof(*spec));
-	ret = json_parse_object(buf, len, WHAT, &tree, err);
-	if (ret < 0)
-		return ret;
-	ret = parse_tree(tree, spec, err);
-	if (ret < 0)
-		oci_spec_free(spec);
-	return ret;
-}
-
-int oci_spec_annotations(const char *buf, size_t len, struct kv_list *out, struct lxh_error *err)
-{
-	cleanup_yajl yajl_val tree = NULL;
-	yajl_val ann;
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	ret = json_parse_object(buf, len, WHAT, &tree, err);
-	if (ret < 0)
-		return ret;
-	ann = json_get(tree, "annotations", yajl_t_any);
-	if (json_absent(ann))
-		return 0;
-	ret = json_string_map(ann, WHAT, "annotations", out, err);
-	if (ret < 0)
-		kv_list_free(out);
-	return ret;
 }
 
 int oci_spec_load(const char *bundle, struct oci_spec *spec, struct lxh_error *err)

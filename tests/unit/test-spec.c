@@ -324,6 +324,77 @@ static void test_load(void)
 	ok(ret == -ENOTDIR, "a bundle that is a file: %s", err.msg);
 }
 
+/* A refusal whose message holds @expect. */
+static void refused(const char *json, const char *expect, const char *what)
+{
+	struct lxh_error err = { 0 };
+	struct oci_spec spec;
+	int ret = parse(json, &spec, &err);
+
+	ok(ret < 0 && strstr(err.msg, expect), "%s (%s)", what, ret < 0 ? err.msg : "accepted");
+	if (ret == 0)
+		oci_spec_free(&spec);
+}
+
+/*
+ * The rules of the tree parser this file's parser replaced (spec_parse.c), whatever order
+ * the file has its keys in: the first of two equal keys, the last of two equal annotations,
+ * the checks in a fixed order, and nothing read from objects that are not ours.
+ */
+static void test_tree_rules(void)
+{
+	static const char ann_only[] = "{\"root\":7,\"annotations\":{\"a\":\"b\"}}";
+	static const char ann_bad[] = "{\"root\":7,\"annotations\":{\"a\":2}}";
+	struct lxh_error err = { 0 };
+	struct kv_list ann;
+	struct oci_spec spec;
+	int ret;
+
+	ret = parse("{\"root\":{\"path\":\"a\",\"path\":\"b\"},\"root\":{\"path\":\"c\"}}", &spec, &err);
+	ok(ret == 0 && str_eq(spec.root_path, "a"), "the first of two equal keys counts, at every level");
+	oci_spec_free(&spec);
+	refused("{\"root\":\"x\",\"root\":{\"path\":\"a\"}}", "\"root\" must be an object",
+		"a bad first key is not mended by a good second one");
+	ret = parse("{\"process\":{\"root\":{\"path\":\"/no\"},\"mounts\":7,\"linux\":[],\"annotations\":1},"
+		    "\"x\":[{\"root\":1}],\"root\":{\"path\":\"r\",\"x\":{\"path\":\"/no\"}}}",
+		    &spec, &err);
+	ok(ret == 0 && str_eq(spec.root_path, "r") && spec.n_mounts == 0 && spec.annotations.n == 0,
+	   "keys of ours inside objects that are not ours are not read");
+	oci_spec_free(&spec);
+	ret = parse("{\"root\":{\"path\":\"r\"},\"process\":{\"user\":{\"uid\":1e99999,\"gid\":-0.5e-99999}}}", &spec,
+		    &err);
+	ok(ret == 0, "numbers are not converted (1e99999 is fine where we do not read it)");
+	oci_spec_free(&spec);
+
+	refused("{\"annotations\":[],\"mounts\":{},\"linux\":[],\"root\":{}}", "\"root\".\"path\" is missing",
+		"root is checked first, wherever it is");
+	refused("{\"annotations\":[],\"mounts\":{},\"linux\":[],\"root\":{\"path\":\"r\"}}", "\"linux\" must be",
+		"then linux");
+	refused("{\"annotations\":[],\"mounts\":[{\"destination\":1}],\"linux\":{\"namespaces\":[7]},"
+		"\"root\":{\"path\":\"r\"}}",
+		"\"namespaces\"[0] must be an object", "then its namespaces");
+	refused("{\"annotations\":[],\"mounts\":[{},{\"destination\":1}],\"root\":{\"path\":\"r\"}}",
+		"\"mounts\"[0].\"destination\" is missing", "then the mounts, the first bad one named");
+	refused("{\"root\":{\"path\":\"r\"},\"linux\":{\"namespaces\":[{\"path\":\"/p\",\"type\":\"mount\"},"
+		"{\"type\":\"pid\"},{\"type\":1},{\"type\":2}]}}",
+		"\"namespaces\"[2].\"type\"", "the first bad namespace is named, keys in any order");
+	refused("{\"root\":{\"path\":\"r\"},\"annotations\":{\"a\":1,\"b\":\"ok\",\"c\":[]}}", "\"annotations\".\"c\"",
+		"the last annotation that is not a string is named");
+
+	ret = parse("{\"root\":{\"path\":\"r\"},\"annotations\":{\"k\":\"first\",\"o\":\"x\",\"k\":\"last\"}}", &spec,
+		    &err);
+	ok(ret == 0 && spec.annotations.n == 3 && str_eq(kv_list_get(&spec.annotations, "k"), "last"),
+	   "of two equal annotations the last counts");
+	oci_spec_free(&spec);
+
+	ret = oci_spec_annotations(ann_only, strlen(ann_only), &ann, &err);
+	ok(ret == 0 && str_eq(kv_list_get(&ann, "a"), "b"), "annotations alone: the rest is not checked");
+	kv_list_free(&ann);
+	ret = oci_spec_annotations(ann_bad, strlen(ann_bad), &ann, &err);
+	ok(ret < 0 && strstr(err.msg, "\"annotations\".\"a\" must be a string") && ann.n == 0,
+	   "annotations alone: a bad one is refused (%s)", err.msg);
+}
+
 int main(void)
 {
 	test_path_clean();
@@ -331,6 +402,7 @@ int main(void)
 	test_runc_config();
 	test_parse_cases();
 	test_bad();
+	test_tree_rules();
 	test_load();
 	return done_testing();
 }
