@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 #include "error.h"
@@ -59,6 +60,44 @@ static inline const char *json_error_line(char *msg)
 		if (*p < 0x20 || *p >= 0x7f)
 			*p = '?';
 	return msg[0] ? msg : "unknown error";
+}
+
+static inline void free_yajl_handle(yajl_handle *h)
+{
+	if (*h)
+		yajl_free(*h);
+}
+
+/**
+ * json_events - run yajl's event parser over @buf with @callbacks and @ctx (@funcs: its
+ * allocator, NULL for malloc's). A grammar error gives yajl's message as its tree parser
+ * did, first line only, after "@what: invalid JSON: ".
+ * Returns: 0 when the grammar held, 1 when a callback stopped the parse (the caller knows
+ * why), or a negative errno with @err filled.
+ */
+static inline int json_events(const char *buf, size_t len, const yajl_callbacks *callbacks, yajl_alloc_funcs *funcs,
+			      void *ctx, const char *what, struct lxh_error *err)
+{
+	__attribute__((cleanup(free_yajl_handle))) yajl_handle h = yajl_alloc(callbacks, funcs, ctx);
+	yajl_status status;
+	char msg[256] = "";
+	unsigned char *yerr;
+
+	if (!h)
+		return lxh_error_set(err, ENOMEM, "%s", what);
+	status = yajl_parse(h, (const unsigned char *)buf, len);
+	if (status == yajl_status_ok)
+		status = yajl_complete_parse(h);
+	if (status == yajl_status_ok)
+		return 0;
+	if (status == yajl_status_client_canceled)
+		return 1;
+	yerr = yajl_get_error(h, 1, (const unsigned char *)buf, len);
+	if (yerr) {
+		snprintf(msg, sizeof(msg), "%s", (const char *)yerr);
+		yajl_free_error(h, yerr);
+	}
+	return lxh_error_set(err, 0, "%s: invalid JSON: %s", what, json_error_line(msg));
 }
 
 /**

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_parse.h>
 
 #include "json.h"
 #include "spec.h"
@@ -410,37 +409,18 @@ static const yajl_callbacks callbacks = {
 	.yajl_end_array = on_end,
 };
 
-static void handle_free(yajl_handle *h)
-{
-	if (*h)
-		yajl_free(*h);
-}
-
 /* The grammar: yajl's message on failure, as its tree parser gave it. */
 static int parse_events(const char *buf, size_t len, struct parse_ctx *c, struct lxh_error *err)
 {
-	__attribute__((cleanup(handle_free))) yajl_handle h = yajl_alloc(&callbacks, NULL, c);
-	yajl_status status;
+	int ret = json_events(buf, len, &callbacks, NULL, c, WHAT, err);
 
-	if (!h)
-		return lxh_error_set(err, ENOMEM, WHAT);
-	status = yajl_parse(h, (const unsigned char *)buf, len);
-	if (status == yajl_status_ok)
-		status = yajl_complete_parse(h);
+	/* A callback stops the parse when out of memory, or past a depth json_precheck refused already. */
 	if (c->nomem)
 		return lxh_error_set(err, ENOMEM, WHAT);
-	if (c->too_deep)
+	if (c->too_deep || ret > 0)
 		return lxh_error_set(err, 0, WHAT ": JSON nested deeper than %u levels", JSON_MAX_DEPTH);
-	if (status != yajl_status_ok) {
-		char msg[256] = "";
-		unsigned char *yerr = yajl_get_error(h, 1, (const unsigned char *)buf, len);
-
-		if (yerr) {
-			snprintf(msg, sizeof(msg), "%s", (const char *)yerr);
-			yajl_free_error(h, yerr);
-		}
-		return lxh_error_set(err, 0, WHAT ": invalid JSON: %s", json_error_line(msg));
-	}
+	if (ret < 0)
+		return ret;
 	if (!c->top_is_object)
 		return lxh_error_set(err, 0, WHAT ": the top level must be a JSON object");
 	return 0;

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
-#include <yajl/yajl_parse.h>
 
 #include "json.h"
 #include "state.h"
@@ -190,36 +189,17 @@ static void *arena_yajl_malloc(void *a, size_t n) { return arena_alloc(a, n); }
 static void *arena_yajl_realloc(void *a, void *p, size_t n) { return arena_realloc(a, p, n); }
 static void arena_yajl_free(void *a, void *p) { arena_free(a, p); }
 
-static void handle_free(yajl_handle *h)
-{
-	if (*h)
-		yajl_free(*h);
-}
-
 /* The grammar: yajl's message on failure, as the tree parser gave it. */
 static int parse_events(const char *buf, size_t len, struct parse_ctx *c, struct lxh_error *err)
 {
 	yajl_alloc_funcs funcs = { arena_yajl_malloc, arena_yajl_realloc, arena_yajl_free, &c->st->mem };
-	__attribute__((cleanup(handle_free))) yajl_handle h = yajl_alloc(&callbacks, &funcs, c);
-	yajl_status status;
+	int ret = json_events(buf, len, &callbacks, &funcs, c, WHAT, err);
 
-	if (!h)
+	/* A callback stops the parse only when out of memory. */
+	if (c->nomem || ret > 0)
 		return lxh_error_set(err, ENOMEM, WHAT);
-	status = yajl_parse(h, (const unsigned char *)buf, len);
-	if (status == yajl_status_ok)
-		status = yajl_complete_parse(h);
-	if (c->nomem)
-		return lxh_error_set(err, ENOMEM, WHAT);
-	if (status != yajl_status_ok) {
-		char msg[256] = "";
-		unsigned char *yerr = yajl_get_error(h, 1, (const unsigned char *)buf, len);
-
-		if (yerr) {
-			snprintf(msg, sizeof(msg), "%s", (const char *)yerr);
-			yajl_free_error(h, yerr);
-		}
-		return lxh_error_set(err, 0, WHAT ": invalid JSON: %s", json_error_line(msg));
-	}
+	if (ret < 0)
+		return ret;
 	if (!c->top_is_object)
 		return lxh_error_set(err, 0, WHAT ": the top level must be a JSON object");
 	return 0;
