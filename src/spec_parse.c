@@ -62,14 +62,12 @@ struct parse_ctx {
 	enum kind ns_type, ns_path;
 	bool ns_is_mount;
 	char *ns_path_s;
-	bool ns_failed;
-	struct lxh_error ns_err;
+	struct lxh_error ns_err; /* the first bad one: its code is set once there is one */
 	/* The mount being read, and the first bad one. */
 	size_t mount_index, mounts_cap;
 	enum kind dest;
 	char *dest_s;
-	bool mounts_failed;
-	struct lxh_error mounts_err;
+	struct lxh_error mounts_err; /* likewise */
 	/* The current annotation's key, and the last one whose value is not a string. */
 	char *key;
 	size_t key_cap;
@@ -132,10 +130,9 @@ static void ns_end(struct parse_ctx *c)
 	cleanup_free char *path = move_ptr(c->ns_path_s);
 	size_t i = c->ns_index;
 
-	if (c->ns_failed)
+	if (c->ns_err.code)
 		return;
 	if (c->ns_type != K_STRING) {
-		c->ns_failed = true;
 		lxh_error_set(&c->ns_err, 0, WHAT ": \"linux\".\"namespaces\"[%zu].\"type\" must be a string", i);
 		return;
 	}
@@ -143,7 +140,6 @@ static void ns_end(struct parse_ctx *c)
 		return;
 	/* runc refuses a namespace type given twice too; which one we join must not be a guess. */
 	if (spec->has_mount_ns) {
-		c->ns_failed = true;
 		lxh_error_set(&c->ns_err, 0, WHAT ": \"linux\".\"namespaces\" holds the mount namespace twice");
 		return;
 	}
@@ -151,7 +147,6 @@ static void ns_end(struct parse_ctx *c)
 	if (absent(c->ns_path))
 		return;
 	if (c->ns_path != K_STRING) {
-		c->ns_failed = true;
 		lxh_error_set(&c->ns_err, 0, WHAT ": \"linux\".\"namespaces\"[%zu].\"path\" must be a string", i);
 		return;
 	}
@@ -168,15 +163,13 @@ static void mount_end(struct parse_ctx *c)
 	size_t i = c->mount_index;
 	int ret;
 
-	if (c->mounts_failed)
+	if (c->mounts_err.code)
 		return;
 	if (absent(c->dest)) {
-		c->mounts_failed = true;
 		lxh_error_set(&c->mounts_err, 0, WHAT ": \"mounts\"[%zu].\"destination\" is missing", i);
 		return;
 	}
 	if (c->dest != K_STRING || !dest || dest[0] == '\0') {
-		c->mounts_failed = true;
 		lxh_error_set(&c->mounts_err, 0, WHAT ": \"mounts\"[%zu].\"destination\" must be a non-empty string", i);
 		return;
 	}
@@ -193,7 +186,6 @@ static void mount_end(struct parse_ctx *c)
 	}
 	ret = clean_destination(dest, &spec->mount_dests[spec->n_mounts]);
 	if (ret < 0) {
-		c->mounts_failed = true;
 		lxh_error_set(&c->mounts_err, -ret, WHAT ": \"mounts\"[%zu].\"destination\"", i);
 		return;
 	}
@@ -246,8 +238,7 @@ static int on_value(struct parse_ctx *c, enum kind kind, const char *s, size_t l
 	case S_NS:
 		c->ns_type = c->ns_path = K_ABSENT;
 		c->ns_is_mount = false;
-		if (kind != K_OBJECT && !c->ns_failed) {
-			c->ns_failed = true;
+		if (kind != K_OBJECT && !c->ns_err.code) {
 			lxh_error_set(&c->ns_err, 0, WHAT ": \"linux\".\"namespaces\"[%zu] must be an object", c->ns_index);
 		}
 		break;
@@ -265,8 +256,7 @@ static int on_value(struct parse_ctx *c, enum kind kind, const char *s, size_t l
 		break;
 	case S_MOUNT:
 		c->dest = K_ABSENT;
-		if (kind != K_OBJECT && !c->mounts_failed) {
-			c->mounts_failed = true;
+		if (kind != K_OBJECT && !c->mounts_err.code) {
 			lxh_error_set(&c->mounts_err, 0, WHAT ": \"mounts\"[%zu] must be an object", c->mount_index);
 		}
 		break;
@@ -464,7 +454,7 @@ static int check_spec(struct parse_ctx *c, struct lxh_error *err)
 			return lxh_error_set(err, 0, WHAT ": \"linux\" must be an object");
 		if (!absent(c->nss) && c->nss != K_ARRAY)
 			return lxh_error_set(err, 0, WHAT ": \"linux\".\"namespaces\" must be an array of objects");
-		if (c->ns_failed) {
+		if (c->ns_err.code) {
 			*err = c->ns_err;
 			return -err->code;
 		}
@@ -472,7 +462,7 @@ static int check_spec(struct parse_ctx *c, struct lxh_error *err)
 	if (!absent(c->mounts)) {
 		if (c->mounts != K_ARRAY)
 			return lxh_error_set(err, 0, WHAT ": \"mounts\" must be an array of objects");
-		if (c->mounts_failed) {
+		if (c->mounts_err.code) {
 			*err = c->mounts_err;
 			return -err->code;
 		}
