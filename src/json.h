@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * json.h - the yajl helpers shared by the parsers (state.c, spec.c).
+ * json.h - the yajl helpers shared by the parsers (state.c, spec_parse.c, nri.c, basespec.c,
+ * runtime_state.c).
  * Include it only from parsing files: everything past them sees plain structs.
  */
 #ifndef LXH_JSON_H
