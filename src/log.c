@@ -17,7 +17,10 @@
 static enum log_level current_level = LOG_LVL_WARN;
 static bool syslog_all;
 static int log_file_fd = -1;
-static char container[13];
+/* The id as logged: up to ID_SHOWN characters, and ID_CUT when it had more. */
+#define ID_SHOWN 64
+#define ID_CUT "..."
+static char container[ID_SHOWN + sizeof(ID_CUT)];
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -46,13 +49,32 @@ void log_init(enum log_level level, bool all_to_syslog, const char *log_file)
 	}
 }
 
+/* A runtime's generated id, 64 hex digits (Docker, containerd, CRI-O, podman). */
+static bool is_generated_id(const char *id)
+{
+	size_t n = strspn(id, "0123456789abcdef");
+
+	return n == 64 && id[n] == '\0';
+}
+
 void log_set_container(const char *id)
 {
-	size_t i = 0;
+	/*
+	 * A generated id is shortened to its first 12 digits, as `docker ps`, `crictl ps` and
+	 * `podman ps` show it; any other id is a name somebody chose (runc run NAME, a pod's
+	 * container name): it is shown whole, since a cut name may be another container's.
+	 */
+	size_t shown = ID_SHOWN, i = 0;
 
+	if (id && is_generated_id(id))
+		shown = 12;
 	/* Only printable characters: the id comes from untrusted input and ends up in logs. */
-	for (; id && id[i] && i < sizeof(container) - 1; i++)
+	for (; id && id[i] && i < shown; i++)
 		container[i] = (id[i] > 0x20 && id[i] < 0x7f) ? id[i] : '?';
+	if (id && id[i] && shown == ID_SHOWN) {
+		memcpy(container + i, ID_CUT, sizeof(ID_CUT)); /* said, never silently cut */
+		return;
+	}
 	container[i] = '\0';
 }
 

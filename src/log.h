@@ -18,7 +18,10 @@ int log_level_parse(const char *name, enum log_level *out);
  * @log_file: append every line there too (NULL: none).
  */
 void log_init(enum log_level level, bool all_to_syslog, const char *log_file);
-/* Name the container in every later line (its first 12 characters). NULL: none. */
+/*
+ * Name the container in every later line: a generated id (64 hex digits) by its first 12, any
+ * other id whole up to 64 characters, then "...". NULL: none.
+ */
 void log_set_container(const char *id);
 bool log_enabled(enum log_level level);
 

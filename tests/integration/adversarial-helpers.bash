@@ -215,8 +215,8 @@ adv_assert_runtime_refused() {
 	[ "$rc" = 1 ] || { fail "the hook exited '$rc', expected 1"; return 1; }
 	adv_assert_one_error_line "$BUNDLE/adv-hook.stderr" "$@" || return 1
 	if ! hook_lines error "$BUNDLE/adv-hook.stderr" | grep -qE "error: state:"; then
-		grep -qF "container ${CID:0:12}: " "$BUNDLE/adv-hook.stderr" ||
-			{ fail "the hook's error does not name the container ${CID:0:12}"; return 1; }
+		grep -qF "container $(shown_id "$CID"): " "$BUNDLE/adv-hook.stderr" ||
+			{ fail "the hook's error does not name the container $(shown_id "$CID")"; return 1; }
 	fi
 	adv_assert_no_lxcfs_binds "$BUNDLE/adv-ns-mountinfo" || return 1
 	assert_host_untouched

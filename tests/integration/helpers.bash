@@ -809,6 +809,18 @@ hook_lines() {
 	grep -E "^${LXH_LOG_PREFIX}$1: " "${2:--}"
 }
 
+# shown_id ID: the container id as the hook's log lines show it: a generated id
+# (64 hex digits) by its first 12, a chosen name whole, cut after 64 with "...".
+shown_id() {
+	if [[ $1 =~ ^[0-9a-f]{64}$ ]]; then
+		printf '%s' "${1:0:12}"
+	elif [ ${#1} -gt 64 ]; then
+		printf '%s...' "${1:0:64}"
+	else
+		printf '%s' "$1"
+	fi
+}
+
 # assert_refused STATUS OUTPUT [PATTERN...]: a runtime command failed because
 # the hook failed, and the hook's error (in the runtime's output, or in
 # $BUNDLE/hook.log for runtimes that drop a hook's stderr) matches every
@@ -824,9 +836,9 @@ assert_refused() {
 	# shellcheck disable=SC2001 # per line, not per string
 	text=$(sed 's/^.*stderr: //' <<<"$text")
 	hook_lines error <<<"$text" >/dev/null || { fail "no error line from the hook"; return 1; }
-	# Every line names the container by its short id.
-	hook_lines error <<<"$text" | grep -qF "container ${CID:0:12}: " ||
-		{ fail "the hook's error does not name the container ${CID:0:12}"; return 1; }
+	# Every line names the container as the log shows it.
+	hook_lines error <<<"$text" | grep -qF "container $(shown_id "$CID"): " ||
+		{ fail "the hook's error does not name the container $(shown_id "$CID")"; return 1; }
 	for pat in "$@"; do
 		hook_lines error <<<"$text" | grep -qiE -e "$pat" ||
 			{ fail "the hook's error does not match /$pat/"; return 1; }
