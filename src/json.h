@@ -69,6 +69,18 @@ static inline void free_yajl_handle(yajl_handle *h)
 		yajl_free(*h);
 }
 
+/*
+ * The callback table of an event parser that names its handlers on_null, on_boolean,
+ * on_number, on_string, on_start_map, on_map_key, on_start_array and on_end (both ends).
+ */
+#define JSON_EVENT_CALLBACKS                                                                   \
+	{                                                                                      \
+		.yajl_null = on_null, .yajl_boolean = on_boolean, .yajl_number = on_number,    \
+		.yajl_string = on_string, .yajl_start_map = on_start_map,                      \
+		.yajl_map_key = on_map_key, .yajl_end_map = on_end,                            \
+		.yajl_start_array = on_start_array, .yajl_end_array = on_end,                  \
+	}
+
 /**
  * json_events - run yajl's event parser over @buf with @callbacks and @ctx (@funcs: its
  * allocator, NULL for malloc's). A grammar error gives yajl's message as its tree parser

@@ -387,17 +387,7 @@ static int on_end(void *p)
 	return c->nomem ? 0 : 1;
 }
 
-static const yajl_callbacks callbacks = {
-	.yajl_null = on_null,
-	.yajl_boolean = on_boolean,
-	.yajl_number = on_number,
-	.yajl_string = on_string,
-	.yajl_start_map = on_start_map,
-	.yajl_map_key = on_map_key,
-	.yajl_end_map = on_end,
-	.yajl_start_array = on_start_array,
-	.yajl_end_array = on_end,
-};
+static const yajl_callbacks callbacks = JSON_EVENT_CALLBACKS;
 
 /* The grammar: yajl's message on failure, as its tree parser gave it. */
 static int parse_events(const char *buf, size_t len, struct parse_ctx *c, struct lxh_error *err)

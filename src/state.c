@@ -173,17 +173,7 @@ static int on_end(void *p)
 	return 1;
 }
 
-static const yajl_callbacks callbacks = {
-	.yajl_null = on_null,
-	.yajl_boolean = on_boolean,
-	.yajl_number = on_number,
-	.yajl_string = on_string,
-	.yajl_start_map = on_start_map,
-	.yajl_map_key = on_map_key,
-	.yajl_end_map = on_end,
-	.yajl_start_array = on_start_array,
-	.yajl_end_array = on_end,
-};
+static const yajl_callbacks callbacks = JSON_EVENT_CALLBACKS;
 
 static void *arena_yajl_malloc(void *a, size_t n) { return arena_alloc(a, n); }
 static void *arena_yajl_realloc(void *a, void *p, size_t n) { return arena_realloc(a, p, n); }
