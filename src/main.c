@@ -269,7 +269,13 @@ static bool legacy_from_env(void)
 	return v && strcmp(v, "legacy") == 0;
 }
 
-#define MAX_LIST 256
+/*
+ * Runtimes keep state in a few directories: a longer list is a mistake. The lists live on the
+ * stack, untouched unless given, not in .bss, where they pushed the hook's few hot globals
+ * onto a page of their own (one more page fault on every run).
+ */
+#define MAX_STATE_ROOTS 16
+#define MAX_PIDS 256
 
 /*
  * An option naming a path: absolute, since the hook's working directory is whatever the
@@ -291,8 +297,8 @@ static int add_state_root(const char **roots, size_t *n, const char *arg)
 {
 	int rc;
 
-	if (*n == MAX_LIST)
-		return usage_error("at most %d --state-root options", MAX_LIST);
+	if (*n == MAX_STATE_ROOTS)
+		return usage_error("at most %d --state-root options", MAX_STATE_ROOTS);
 	if ((rc = take_absolute("--state-root", arg, &roots[*n])) == 0)
 		(*n)++;
 	return rc;
@@ -302,8 +308,8 @@ static int cmd_remount(int argc, char **argv, int64_t start_ms)
 {
 	struct remount_options opt = { 0 };
 	struct common_options common = { .level = LOG_LVL_WARN, .timeout_s = 60 };
-	static pid_t pids[MAX_LIST];
-	static const char *roots[MAX_LIST];
+	pid_t pids[MAX_PIDS];
+	const char *roots[MAX_STATE_ROOTS];
 	struct lxh_error err = { 0 };
 	long v;
 	int c, rc;
@@ -330,8 +336,8 @@ static int cmd_remount(int argc, char **argv, int64_t start_ms)
 		case OPT_PID:
 			if (parse_long(optarg, 1, INT_MAX, &v) < 0)
 				return usage_error("--pid takes a process id, not '%s'", optarg);
-			if (opt.n_pids == MAX_LIST)
-				return usage_error("at most %d --pid options", MAX_LIST);
+			if (opt.n_pids == MAX_PIDS)
+				return usage_error("at most %d --pid options", MAX_PIDS);
 			pids[opt.n_pids++] = (pid_t)v;
 			break;
 		case OPT_ADOPT:
@@ -375,7 +381,7 @@ static int cmd_status(int argc, char **argv, int64_t start_ms)
 {
 	enum log_level level = LOG_LVL_WARN;
 	const char *root = NULL;
-	static const char *state_roots[MAX_LIST];
+	const char *state_roots[MAX_STATE_ROOTS];
 	size_t n_state_roots = 0;
 	struct lxh_error err = { 0 };
 	bool json = false;
@@ -500,12 +506,13 @@ static int cmd_hook(int argc, char **argv, int64_t start_ms)
 {
 	struct hook_options opt = { .def = DEFAULT_OFF };
 	struct common_options common = { .level = LOG_LVL_WARN, .timeout_s = 10 };
-	static const char *roots[MAX_LIST];
+	const char *roots[MAX_STATE_ROOTS];
 	struct lxh_error err = { 0 };
 	int c;
 
 	opt.legacy_mount = legacy_from_env();
-	while ((c = getopt_long(argc, argv, "hV", hook_longopts, NULL)) != -1) {
+	/* Without options (hooks.d passes none) getopt_long would be the only use of its page of libc. */
+	while (argc > 1 && (c = getopt_long(argc, argv, "hV", hook_longopts, NULL)) != -1) {
 		int rc = common_opt(c, optarg, &common, &opt.legacy_mount);
 
 		if (rc >= 0) {

@@ -289,11 +289,7 @@ int oci_state_parse(const char *buf, size_t len, struct oci_state *st, struct lx
 	struct parse_ctx c = { .st = st, .field = F_NONE };
 	int ret;
 
-	st->id = st->status = st->bundle = st->root = NULL;
-	st->pid = 0;
-	st->n_annotations = 0;
-	st->annotations = (struct lxcfs_annotations){ 0 };
-	arena_init(&st->mem, st->store, sizeof(st->store));
+	oci_state_init(st);
 
 	ret = json_precheck(buf, len, WHAT, JSON_MAX_DEPTH, err);
 	if (ret == 0)
@@ -305,11 +301,17 @@ int oci_state_parse(const char *buf, size_t len, struct oci_state *st, struct lx
 	return ret;
 }
 
-void oci_state_free(struct oci_state *st)
+void oci_state_init(struct oci_state *st)
 {
-	arena_release(&st->mem);
 	st->id = st->status = st->bundle = st->root = NULL;
 	st->pid = 0;
 	st->n_annotations = 0;
 	st->annotations = (struct lxcfs_annotations){ 0 };
+	arena_init(&st->mem, st->store, sizeof(st->store));
+}
+
+void oci_state_free(struct oci_state *st)
+{
+	arena_release(&st->mem);
+	oci_state_init(st);
 }

@@ -39,6 +39,8 @@ struct oci_state {
  * Returns: 0, or a negative errno with @err filled (and @st empty).
  */
 int oci_state_parse(const char *buf, size_t len, struct oci_state *st, struct lxh_error *err);
+/* Make @st empty, for oci_state_parse() or oci_state_free(); its store is left untouched. */
+void oci_state_init(struct oci_state *st);
 void oci_state_free(struct oci_state *st);
 
 #endif
