@@ -5,16 +5,21 @@
  * a device nothing is mounted from, and those of any fuse.lxcfs mount the machine has);
  * sm_fd_mount agrees with fstat, fstatfs and statvfs on "/" and /proc; sm_disable() makes
  * every answer "cannot tell", and fd_mount_describe then asks the filesystem. Needs Linux 6.11 for the layers (and
- * CAP_SYS_ADMIN for listmount on a namespace id); what the kernel cannot tell is skipped.
+ * CAP_SYS_ADMIN for listmount on a namespace id); what the kernel cannot tell is skipped. As
+ * root it mounts tests/fake-lxcfs for the comparison, so a root run never skips it.
  */
 #include "config.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lxcfs.h"
@@ -30,6 +35,49 @@ static size_t mountinfo_lxcfs_layers(const struct mountinfo *mi, dev_t dev)
 	for (size_t i = 0; i < mi->n; i++)
 		n += mi->entries[i].dev == dev && strcmp(mi->entries[i].fstype, LXCFS_FSTYPE) == 0;
 	return n;
+}
+
+/*
+ * A fuse.lxcfs mount of our own (tests/fake-lxcfs, FAKE_LXCFS_BIN) on @dir, so the layer
+ * comparison below never depends on the host happening to have one. Returns its pid once
+ * mounted, or -1.
+ */
+static pid_t fake_lxcfs_start(const char *dir)
+{
+	const char *bin = getenv("FAKE_LXCFS_BIN") ? getenv("FAKE_LXCFS_BIN") : "tests/fake-lxcfs";
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO); /* stdout is this test's TAP stream */
+		execl(bin, bin, dir, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; pid > 0 && i < 500; i++) { /* 10 s */
+		struct statfs sfs;
+
+		if (statfs(dir, &sfs) == 0 && sfs.f_type == 0x65735546 /* FUSE_SUPER_MAGIC */)
+			return pid;
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return -1;
+		nanosleep(&tick, NULL);
+	}
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return -1;
+}
+
+static void fake_lxcfs_stop(pid_t pid, const char *dir)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	umount2(dir, MNT_DETACH); /* already gone with the daemon, unless it died oddly */
+	rmdir(dir);
 }
 
 /* sm_fd_mount of @path against the calls that ask the filesystem. */
@@ -79,6 +127,13 @@ int main(void)
 	free(ids);
 	ids = NULL;
 
+	char fake_dir[] = "/tmp/test-statmount.XXXXXX";
+	pid_t fake = -1;
+
+	if (rc == 1 && geteuid() == 0) {
+		fake = mkdtemp(fake_dir) ? fake_lxcfs_start(fake_dir) : -1;
+		ok(fake > 0, "a fuse.lxcfs mount of our own (fake-lxcfs on %s)", fake_dir);
+	}
 	if (mountinfo_read("/proc/self/mountinfo", &mi, &err) < 0) {
 		ok(false, "mountinfo: %s", err.msg);
 	} else {
@@ -88,7 +143,8 @@ int main(void)
 			if (strcmp(mi.entries[i].fstype, LXCFS_FSTYPE) == 0)
 				lx = mi.entries[i].dev;
 		if (!lx || rc != 1) {
-			diag("no fuse.lxcfs mount here, or no listmount: the comparison is skipped");
+			/* As root, the fake mount above was made or its test failed: only others get here. */
+			diag("no fuse.lxcfs mount here (not root), or no listmount: the comparison is skipped");
 			ok(true, "skipped");
 		} else {
 			is_int(sm_lxcfs_layers(ns, lx, &ids, &n), 1, "layers of a live lxcfs device");
@@ -97,6 +153,9 @@ int main(void)
 			ids = NULL;
 		}
 	}
+
+	if (fake > 0)
+		fake_lxcfs_stop(fake, fake_dir);
 
 	fd_mount_agrees("/");
 	fd_mount_agrees("/proc/meminfo");
