@@ -351,6 +351,13 @@ remount_while_lxcfs_starts() {
 		[ "$status" -eq 2 ]
 		[ -n "$stderr" ]
 	done
+	# --state-root takes 16 directories (they live on the stack): the 17th is named as the error.
+	local roots=() i
+	for i in $(seq 17); do roots+=(--state-root "/run/lxh-root-$i"); done
+	run --separate-stderr "$HOOK_BIN" remount --lxcfs-root "$LXCFS_DIR" --dry-run "${roots[@]}"
+	echo "17 state roots: $status $stderr"
+	[ "$status" -eq 2 ]
+	grep -q "at most 16 --state-root options" <<<"$stderr"
 	run --separate-stderr "$HOOK_BIN" remount --lxcfs-root "$LXCFS_DIR" --pid 2147483647
 	echo "nonexistent pid: $status $stderr"
 	[ "$status" -eq 1 ]
