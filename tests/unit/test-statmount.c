@@ -6,12 +6,16 @@
  * sm_fd_mount agrees with fstat, fstatfs and statvfs on "/" and /proc; sm_disable() makes
  * every answer "cannot tell", and fd_mount_describe then asks the filesystem. Needs Linux 6.11 for the layers (and
  * CAP_SYS_ADMIN for listmount on a namespace id); what the kernel cannot tell is skipped. As
- * root it mounts tests/fake-lxcfs for the comparison, so a root run never skips it.
+ * root it mounts a fuse.lxcfs filesystem of its own for the comparison (tests/fake-lxcfs, or
+ * the machine's lxcfs where configure found no libfuse3, as in the Debian 13 and sid stacks),
+ * so a root run never skips it.
  */
 #include "config.h"
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -38,22 +42,29 @@ static size_t mountinfo_lxcfs_layers(const struct mountinfo *mi, dev_t dev)
 }
 
 /*
- * A fuse.lxcfs mount of our own (tests/fake-lxcfs, FAKE_LXCFS_BIN) on @dir, so the layer
- * comparison below never depends on the host happening to have one. Returns its pid once
- * mounted, or -1.
+ * A fuse.lxcfs mount of our own on @dir, so the layer comparison below never depends on the
+ * host happening to have one: tests/fake-lxcfs (FAKE_LXCFS_BIN) when it was built, else the
+ * machine's lxcfs (fake-lxcfs needs libfuse3's headers, which the stack roots lack; every
+ * root has lxcfs), its pid file beside @dir. Returns its pid once mounted, or -1.
  */
-static pid_t fake_lxcfs_start(const char *dir)
+static pid_t fake_lxcfs_start(const char *dir, const char *pidfile)
 {
 	const char *bin = getenv("FAKE_LXCFS_BIN") ? getenv("FAKE_LXCFS_BIN") : "tests/fake-lxcfs";
+	bool fake = access(bin, X_OK) == 0;
 	struct timespec tick = { 0, 20 * 1000 * 1000 };
-	pid_t pid = fork();
+	pid_t pid;
 
+	diag("mounting %s on %s", fake ? bin : "lxcfs (no fake-lxcfs built)", dir);
+	pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
 		if (null >= 0)
 			dup2(null, STDOUT_FILENO); /* stdout is this test's TAP stream */
-		execl(bin, bin, dir, (char *)NULL);
+		if (fake)
+			execl(bin, bin, dir, (char *)NULL);
+		else
+			execlp("lxcfs", "lxcfs", "-p", pidfile, dir, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; pid > 0 && i < 500; i++) { /* 10 s */
@@ -72,12 +83,13 @@ static pid_t fake_lxcfs_start(const char *dir)
 	return -1;
 }
 
-static void fake_lxcfs_stop(pid_t pid, const char *dir)
+static void fake_lxcfs_stop(pid_t pid, const char *dir, const char *pidfile)
 {
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	umount2(dir, MNT_DETACH); /* already gone with the daemon, unless it died oddly */
 	rmdir(dir);
+	unlink(pidfile);
 }
 
 /* sm_fd_mount of @path against the calls that ask the filesystem. */
@@ -128,11 +140,15 @@ int main(void)
 	ids = NULL;
 
 	char fake_dir[] = "/tmp/test-statmount.XXXXXX";
+	char fake_pidfile[sizeof(fake_dir) + 4];
 	pid_t fake = -1;
 
 	if (rc == 1 && geteuid() == 0) {
-		fake = mkdtemp(fake_dir) ? fake_lxcfs_start(fake_dir) : -1;
-		ok(fake > 0, "a fuse.lxcfs mount of our own (fake-lxcfs on %s)", fake_dir);
+		if (mkdtemp(fake_dir)) {
+			snprintf(fake_pidfile, sizeof(fake_pidfile), "%s.pid", fake_dir);
+			fake = fake_lxcfs_start(fake_dir, fake_pidfile);
+		}
+		ok(fake > 0, "a fuse.lxcfs mount of our own on %s", fake_dir);
 	}
 	if (mountinfo_read("/proc/self/mountinfo", &mi, &err) < 0) {
 		ok(false, "mountinfo: %s", err.msg);
@@ -155,7 +171,7 @@ int main(void)
 	}
 
 	if (fake > 0)
-		fake_lxcfs_stop(fake, fake_dir);
+		fake_lxcfs_stop(fake, fake_dir, fake_pidfile);
 
 	fd_mount_agrees("/");
 	fd_mount_agrees("/proc/meminfo");
