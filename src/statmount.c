@@ -78,6 +78,8 @@ struct sm_mount {
 };
 
 static bool disabled;
+/* Set once an answer carried a subtype: this kernel fills it, so an answer without one has none. */
+static bool subtype_known;
 
 void sm_disable(void) { disabled = true; }
 
@@ -105,10 +107,13 @@ static const char *sm_str(const struct sm_buf *b, uint32_t off)
 	return b->str + off;
 }
 
-/* statmount(@id) in namespace @ns_id (0: ours). Returns: 0 with every field of @want, or -1. */
-static int sm_get(uint64_t id, uint64_t ns_id, uint64_t want, struct sm_buf *b)
+/*
+ * statmount(@id) in namespace @ns_id (0: ours), asking for @want and @also (fields an answer
+ * may leave out: an empty string is). Returns: 0 with every field of @want, or -1.
+ */
+static int sm_get_also(uint64_t id, uint64_t ns_id, uint64_t want, uint64_t also, struct sm_buf *b)
 {
-	struct sm_req req = { .size = SM_REQ_SIZE_VER1, .mnt_id = id, .param = want, .mnt_ns_id = ns_id };
+	struct sm_req req = { .size = SM_REQ_SIZE_VER1, .mnt_id = id, .param = want | also, .mnt_ns_id = ns_id };
 
 	if (syscall(__NR_statmount, &req, b, sizeof(*b), 0) < 0) {
 		/* Before 6.8 (or valgrind): every later call would fail the same way. */
@@ -117,12 +122,19 @@ static int sm_get(uint64_t id, uint64_t ns_id, uint64_t want, struct sm_buf *b)
 		return -1;
 	}
 	/* The subtype came after statmount: a kernel that does not fill it cannot tell "lxcfs". */
+	if (b->m.mask & SM_FS_SUBTYPE)
+		subtype_known = true;
 	if ((b->m.mask & want) != want) {
 		errno = EOPNOTSUPP;
 		return -1;
 	}
 	b->str[sizeof(b->str) - 1] = '\0';
 	return 0;
+}
+
+static int sm_get(uint64_t id, uint64_t ns_id, uint64_t want, struct sm_buf *b)
+{
+	return sm_get_also(id, ns_id, want, 0, b);
 }
 
 static bool sm_is_lxcfs(const struct sm_buf *b)
@@ -213,6 +225,85 @@ int sm_lxcfs_layers(int mntns_fd, dev_t dev, int **ids, size_t *n)
 	*ids = move_ptr(out);
 	*n = count;
 	return 1;
+}
+
+/* More mounts than this in one namespace (a mountinfo of tens of MiB): left to the text's own bound. */
+#define SM_NS_TABLE_MAX (256u * 1024)
+
+/* One mount of sm_ns_table's: 1 added, 0 gone since listmount, -1 cannot tell, -ENOMEM. */
+static int ns_table_add(uint64_t id, uint64_t ns_id, struct sm_buf *b, struct mountinfo *out, size_t *cap)
+{
+	const uint64_t want = SM_SB_BASIC | SM_MNT_BASIC | SM_MNT_POINT | SM_FS_TYPE;
+	const char *type, *subtype, *point;
+	cleanup_free char *fstype = NULL, *target = NULL;
+	size_t type_len;
+
+	/* The subtype is asked of every mount: where it is empty the answer leaves it out. */
+	if (sm_get_also(id, ns_id, want, SM_FS_SUBTYPE, b) < 0)
+		return errno == ENOENT ? 0 : -1;
+	type = sm_str(b, b->m.fs_type);
+	subtype = b->m.mask & SM_FS_SUBTYPE ? sm_str(b, b->m.fs_subtype) : NULL;
+	point = sm_str(b, b->m.mnt_point);
+	if (!type || !point)
+		return -1;
+	if (out->n == SM_NS_TABLE_MAX)
+		return -1;
+	if (out->n == *cap) {
+		struct mountinfo_entry *grown = realloc(out->entries, (*cap = *cap ? *cap * 2 : 64) * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		out->entries = grown;
+	}
+	/* As mountinfo names it: "fuse.lxcfs" is the type and the subtype. */
+	type_len = strlen(type);
+	fstype = malloc(type_len + (subtype ? strlen(subtype) + 1 : 0) + 1);
+	target = strdup(point);
+	if (!fstype || !target)
+		return -ENOMEM;
+	memcpy(fstype, type, type_len + 1);
+	if (subtype) {
+		fstype[type_len] = '.';
+		strcpy(fstype + type_len + 1, subtype);
+	}
+	out->entries[out->n] = (struct mountinfo_entry){ .id = (int)b->m.mnt_id_old, .parent = (int)b->m.mnt_parent_id_old,
+							 .dev = makedev(b->m.sb_dev_major, b->m.sb_dev_minor),
+							 .fstype = move_ptr(fstype), .target = move_ptr(target) };
+	out->n++;
+	return 1;
+}
+
+int sm_ns_table(int mntns_fd, struct mountinfo *out)
+{
+	struct sm_req req = { .size = SM_REQ_SIZE_VER1, .mnt_id = SM_LSMT_ROOT };
+	size_t cap = 0;
+	uint64_t list[128];
+	struct sm_buf b;
+	long got;
+	int rc = 1;
+
+	memset(out, 0, sizeof(*out));
+	/* On a kernel that does not fill the subtype, a stale lxcfs layer is only "fuse" here. */
+	if (disabled || !subtype_known || ioctl(mntns_fd, SM_NS_GET_MNTNS_ID, &req.mnt_ns_id) < 0)
+		return 0;
+	do {
+		got = syscall(__NR_listmount, &req, list, ARRAY_SIZE(list), 0);
+		if (got < 0)
+			rc = 0;
+		for (long i = 0; i < got && rc == 1; i++) {
+			int added = ns_table_add(list[i], req.mnt_ns_id, &b, out, &cap);
+
+			/* A mount gone since listmount: its children may be reparented, so read the table again. */
+			rc = added == 0 ? -EAGAIN : added < 0 ? added : 1;
+		}
+		if (got > 0)
+			req.param = list[got - 1];
+	} while (rc == 1 && got == (long)ARRAY_SIZE(list));
+	if (rc == -1)
+		rc = 0;
+	if (rc != 1)
+		mountinfo_free(out);
+	return rc;
 }
 
 int sm_fd_mount(int fd, struct sm_fd_mount *out)

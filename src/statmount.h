@@ -40,6 +40,20 @@ int sm_lxcfs_root(const char *path, dev_t *dev);
  */
 int sm_lxcfs_layers(int mntns_fd, dev_t dev, int **ids, size_t *n);
 
+struct mountinfo;
+
+/**
+ * sm_ns_table - the mount table of the namespace @mntns_fd refers to, as its
+ * /proc/PID/mountinfo shows it to a process whose root is that namespace's root: each
+ * mount's id and parent id (mountinfo's), device, type ("fuse.lxcfs": the type and
+ * subtype joined) and mount point; fs_options is left NULL. Nothing reaches a filesystem.
+ * Only once an answer has shown that this kernel fills the subtype (sm_lxcfs_root of a
+ * live lxcfs, say): before that, a stale lxcfs layer would be only "fuse" here.
+ * Returns: 1 with @out filled (mountinfo_free it); 0 when this kernel cannot tell; -EAGAIN
+ * when a mount went away while it was read (read it again); -ENOMEM.
+ */
+int sm_ns_table(int mntns_fd, struct mountinfo *out);
+
 /* What the mount an fd is on is made of, as sm_fd_mount tells it. */
 struct sm_fd_mount {
 	dev_t dev;            /* the superblock's device, as st_dev */

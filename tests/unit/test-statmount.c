@@ -3,16 +3,20 @@
  * test-statmount.c - the statmount answers against the mount table: "/" and a missing path
  * are not lxcfs; the lxcfs layers of our own namespace are those mountinfo lists (none for
  * a device nothing is mounted from, and those of any fuse.lxcfs mount the machine has);
- * sm_fd_mount agrees with fstat, fstatfs and statvfs on "/" and /proc; sm_disable() makes
- * every answer "cannot tell", and fd_mount_describe then asks the filesystem. Needs Linux 6.11 for the layers (and
- * CAP_SYS_ADMIN for listmount on a namespace id); what the kernel cannot tell is skipped. As
- * root it mounts a fuse.lxcfs filesystem of its own for the comparison (tests/fake-lxcfs, or
- * the machine's lxcfs where configure found no libfuse3, as in the Debian 13 and sid stacks),
- * so a root run never skips it.
+ * sm_ns_table lists every mount as mountinfo does (and nothing before an answer showed the
+ * subtype); sm_fd_mount agrees with fstat, fstatfs and statvfs on "/" and /proc; sm_disable()
+ * makes every answer "cannot tell", and fd_mount_describe then asks the filesystem. Needs
+ * Linux 6.11 for the layers and the table (and CAP_SYS_ADMIN for listmount on a namespace
+ * id); what the kernel cannot tell is skipped. As root it works in a private mount namespace
+ * and mounts a fuse.lxcfs filesystem of its own for the comparisons (tests/fake-lxcfs, or the
+ * machine's lxcfs where configure found no libfuse3, as in the Debian 13 and sid stacks), so
+ * a root run never skips them.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -92,6 +96,32 @@ static void fake_lxcfs_stop(pid_t pid, const char *dir, const char *pidfile)
 	unlink(pidfile);
 }
 
+/* sm_ns_table of our namespace against @mi, our mountinfo read by libmount. */
+static void table_agrees(int ns, const struct mountinfo *mi)
+{
+	cleanup_mountinfo struct mountinfo t = { 0 };
+	size_t differ = 0, lxcfs = 0;
+	int rc = sm_ns_table(ns, &t);
+
+	is_int(rc, 1, "the namespace's table from statmount");
+	is_int((long long)t.n, (long long)mi->n, "as many mounts as mountinfo lists (%zu)", mi->n);
+	for (size_t i = 0; rc == 1 && i < mi->n; i++) {
+		const struct mountinfo_entry *e = &mi->entries[i], *f = NULL;
+
+		for (size_t j = 0; j < t.n && !f; j++)
+			if (t.entries[j].id == e->id)
+				f = &t.entries[j];
+		if (!f || f->parent != e->parent || f->dev != e->dev || strcmp(f->fstype, e->fstype) != 0 ||
+		    strcmp(f->target, e->target) != 0) {
+			diag("mount %d %s (%s): %s", e->id, e->target, e->fstype, f ? f->target : "missing");
+			differ++;
+		}
+		lxcfs += strcmp(e->fstype, LXCFS_FSTYPE) == 0;
+	}
+	ok(differ == 0 && lxcfs > 0, "each mount with mountinfo's id, parent, device, type and mount point (%zu differ; %zu of them fuse.lxcfs)",
+	   differ, lxcfs);
+}
+
 /* sm_fd_mount of @path against the calls that ask the filesystem. */
 static void fd_mount_agrees(const char *path)
 {
@@ -114,19 +144,42 @@ static void fd_mount_agrees(const char *path)
 	   "%s: device, magic and read-only as fstat and statfs tell them", path);
 }
 
+/*
+ * As root, a mount namespace of our own with nothing propagated into it: the comparisons
+ * below read the table twice, and other tests mount and unmount on the host meanwhile.
+ */
+static void private_namespace(void)
+{
+	if (geteuid() != 0)
+		return;
+	/* "none", not NULL: valgrind checks that the strings can be read. */
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
+		ok(false, "a private mount namespace: %s", strerror(errno));
+}
+
 int main(void)
 {
 	cleanup_mountinfo struct mountinfo mi = { 0 };
 	struct lxh_error err = { 0 };
-	cleanup_close int ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	cleanup_close int ns = -1;
 	cleanup_free int *ids = NULL;
 	size_t n = 99;
 	dev_t dev = 0;
 	int rc;
 
+	private_namespace();
+	ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+
 	is_int(sm_lxcfs_root("/", &dev), 0, "/ is not an lxcfs mount");
 	is_int(sm_lxcfs_root("/nonexistent/lxcfs", &dev), 0, "a missing path is not one");
 	ok(ns >= 0, "our mount namespace opens");
+	{
+		struct mountinfo t = { 0 };
+
+		/* Nothing has shown yet that this kernel fills the subtype: a stale layer would be "fuse". */
+		is_int(sm_ns_table(ns, &t), 0, "no table before an answer showed the subtype");
+		mountinfo_free(&t);
+	}
 
 	rc = sm_lxcfs_layers(ns, makedev(4095, 1048575), &ids, &n);
 	ok(rc == 0 || rc == 1, "layers: an answer or cannot tell (%d)", rc);
@@ -167,6 +220,7 @@ int main(void)
 			is_int((long long)n, (long long)mountinfo_lxcfs_layers(&mi, lx), "as many as mountinfo lists");
 			free(ids);
 			ids = NULL;
+			table_agrees(ns, &mi);
 		}
 	}
 
