@@ -4,15 +4,18 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "lxcfs.h"
 #include "mountinfo.h"
 #include "nsscan.h"
+#include "statmount.h"
 #include "threadns.h"
 #include "util.h"
 
@@ -183,6 +186,37 @@ static size_t note_dev(struct ns_lxcfs_view *v, dev_t dev)
 	return v->n_devs++;
 }
 
+/* What @mi, its mounts linked in @r, says of the lxcfs files. */
+static void view_fill(const struct mountinfo *mi, struct reach_map *r, const struct lxcfs_live_set *live,
+		      struct ns_lxcfs_view *view)
+{
+	for (size_t i = 0; i < mi->n; i++) {
+		const struct mountinfo_entry *e = &mi->entries[i];
+		size_t d;
+		int id;
+
+		if (strcmp(e->fstype, LXCFS_FSTYPE) != 0)
+			continue;
+		id = target_id(e->target);
+		if (id < 0 || !reachable(r, e))
+			continue;
+		view->files |= LXF_BIT(id);
+		if (++view->layers[id] > 1)
+			view->stacked |= LXF_BIT(id);
+		if (!lxcfs_live_has(live, e->dev))
+			view->stale |= LXF_BIT(id);
+		d = note_dev(view, e->dev);
+		if (d != SIZE_MAX)
+			view->on[id] |= 1u << d;
+		/* Nothing on its own mount point above it: what the container reads there. */
+		if (r->covers[i] == 0) {
+			view->top[id] = e->dev;
+			if (lxcfs_live_has(live, e->dev))
+				view->top_live |= LXF_BIT(id);
+		}
+	}
+}
+
 /* How often a torn read (a mount id seen twice) is retried before the namespace is given up. */
 #define MOUNTINFO_READS 3
 
@@ -219,31 +253,7 @@ static int view_from_text(const char *path, const char *text, size_t len, const 
 	if (rc < 0)
 		return lxh_error_set(err, -rc, "%s", path);
 
-	for (size_t i = 0; i < mi.n; i++) {
-		const struct mountinfo_entry *e = &mi.entries[i];
-		size_t d;
-		int id;
-
-		if (strcmp(e->fstype, LXCFS_FSTYPE) != 0)
-			continue;
-		id = target_id(e->target);
-		if (id < 0 || !reachable(&r, e))
-			continue;
-		view->files |= LXF_BIT(id);
-		if (++view->layers[id] > 1)
-			view->stacked |= LXF_BIT(id);
-		if (!lxcfs_live_has(live, e->dev))
-			view->stale |= LXF_BIT(id);
-		d = note_dev(view, e->dev);
-		if (d != SIZE_MAX)
-			view->on[id] |= 1u << d;
-		/* Nothing on its own mount point above it: what the container reads there. */
-		if (r.covers[i] == 0) {
-			view->top[id] = e->dev;
-			if (lxcfs_live_has(live, e->dev))
-				view->top_live |= LXF_BIT(id);
-		}
-	}
+	view_fill(&mi, &r, live, view);
 	return 0;
 }
 
@@ -346,6 +356,51 @@ static int ns_ino_of(pid_t pid, ino_t *ino)
 }
 
 /*
+ * The view from the kernel's answers (statmount, src/statmount.h) rather than from the
+ * text of /proc/@pid/mountinfo: no text written, read and parsed, and no libmount loaded.
+ * Only for a process whose root is its namespace's root, as a container's is after
+ * pivot_root: mountinfo lists the mounts with paths from the process's root, statmount
+ * from the namespace's, and only there are the two the same. readlink asks no filesystem.
+ * Returns: 1 with @view filled; 0 when the kernel cannot tell, or the process's root is
+ * elsewhere (a chroot): read mountinfo; a negative errno with @err set.
+ */
+static int view_from_kernel(pid_t pid, ino_t ino, const struct lxcfs_live_set *live, struct ns_lxcfs_view *view,
+			    struct lxh_error *err)
+{
+	cleanup_close int fd = -1;
+	char path[64], root[2];
+	struct stat st;
+	int rc = -EAGAIN;
+
+	if (strnprintf(path, sizeof(path), "/proc/%d/root", (int)pid) < 0 || readlink(path, root, sizeof(root)) != 1 ||
+	    root[0] != '/')
+		return 0;
+	if (strnprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid) < 0)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_ino != ino)
+		return 0; /* gone or moved: the text path says which */
+	for (int attempt = 0; attempt < MOUNTINFO_READS && rc == -EAGAIN; attempt++) {
+		cleanup_mountinfo struct mountinfo mi = { 0 };
+		__attribute__((cleanup(reach_map_free))) struct reach_map r = { 0 };
+
+		rc = sm_ns_table(fd, &mi);
+		if (rc == 0)
+			return 0; /* this kernel cannot tell */
+		if (rc == 1)
+			rc = reach_map_build(&r, &mi); /* -EAGAIN: an id seen twice */
+		if (rc == 0) {
+			memset(view, 0, sizeof(*view));
+			view_fill(&mi, &r, live, view);
+			return 1;
+		}
+	}
+	if (rc == -EAGAIN)
+		return 0; /* changing under every read: the text path retries and names it */
+	return lxh_error_set(err, -rc, "process %d: its mount table", (int)pid);
+}
+
+/*
  * A cheap look before libmount: most namespaces have no lxcfs mount at all. The text read
  * is kept in *@text for the parse, so the kernel writes the table once.
  */
@@ -416,8 +471,11 @@ static int consider(pid_t pid, const struct lxcfs_live_set *live, ino_t self_ns,
 	if (strnprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid) < 0)
 		return -EINVAL;
 	memset(&view, 0, sizeof(view));
-	has_lxcfs = mentions_lxcfs(path, &text, &text_len);
-	if (has_lxcfs) {
+	rc = view_from_kernel(pid, ino, live, &view, err);
+	if (rc < 0)
+		return must_exist ? rc : (lxh_error_clear(err), 0);
+	has_lxcfs = rc == 1 || mentions_lxcfs(path, &text, &text_len);
+	if (has_lxcfs && rc == 0) {
 		rc = view_from_text(path, text, text_len, live, &view, err);
 		if (rc < 0)
 			return must_exist ? rc : (lxh_error_clear(err), 0);
