@@ -6,7 +6,8 @@
  *
  * The hook's mounting path used to load libmount (and libblkid, libselinux, libpcre2) and
  * parse two mountinfo files: 1.2 of the 2.0 million instructions of an annotated run.
- * These calls answer the same two questions in a few system calls. They answer "cannot
+ * These calls answer the same two questions in a few system calls, and remount's scan reads
+ * each container's table with them too (sm_ns_table). They answer "cannot
  * tell" on kernels without them, or without the lxcfs subtype in statmount's answer
  * (STATMOUNT_FS_SUBTYPE came after statmount itself), and in every case that is not the
  * plain one: the caller then reads mountinfo with libmount, which names what is wrong.
